@@ -1,0 +1,73 @@
+"""The index version this process serves, swapped without a restart when another is activated.
+
+Each process asks the database which version is active at most every INDEX_CHECK_SECONDS (one
+indexed single-row query). A newly active version is loaded (manifest, sizes, checksums) before
+it replaces the current one; if it fails to load, the current one keeps serving and the failure
+is remembered for /health. Requests in flight keep the Index object they started with, and its
+memory maps stay valid until the last reference goes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import DatabaseError
+
+from .index.artifact import ArtifactError
+from .index.engine import Index
+from .models import IndexBuild
+
+log = logging.getLogger(__name__)
+
+
+class IndexHolder:
+    def __init__(self):
+        self._index: Index | None = None
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+        self.load_error: str = ""
+        self._failed_version: str | None = None
+
+    def get(self) -> Index | None:
+        """The current index (None when no version has ever been activated)."""
+        if time.monotonic() - self._checked_at >= settings.INDEX_CHECK_SECONDS:
+            with self._lock:
+                if time.monotonic() - self._checked_at >= settings.INDEX_CHECK_SECONDS:
+                    self._refresh()
+        return self._index
+
+    def _refresh(self) -> None:
+        self._checked_at = time.monotonic()
+        try:
+            version = IndexBuild.objects.filter(is_active=True).values_list("version", flat=True).first()
+        except DatabaseError as exc:  # a locked or busy database must not stop searches
+            log.warning("could not read the active index version: %s", exc)
+            return
+        if version is None or (self._index is not None and self._index.version == version):
+            return
+        if version == self._failed_version:
+            return  # already tried; keep serving what we have
+        try:
+            index = Index(settings.INDEX_DIR / version)
+        except (ArtifactError, OSError, ValueError) as exc:
+            self._failed_version = version
+            self.load_error = f"version {version} failed to load: {exc}"
+            log.error("%s; still serving %s", self.load_error, self._index.version if self._index else "nothing")
+            return
+        self._index, self._failed_version, self.load_error = index, None, ""
+        log.info("now serving index version %s", version)
+
+    def reset(self) -> None:
+        """Forget the loaded index (tests, and after DATA_DIR changes)."""
+        with self._lock:
+            self._index, self._checked_at, self.load_error, self._failed_version = None, float("-inf"), "", None
+
+
+holder = IndexHolder()
+
+
+def get_index() -> Index | None:
+    return holder.get()

@@ -1,0 +1,323 @@
+"""The serving engine: BM25 over one memory-mapped index version (plain Python + numpy).
+
+A query touches only the postings of its own terms: scores are accumulated for the sentences
+those postings name (the candidates), filters are masks over the candidates, and top-k selection
+runs over the candidates only, never over every sentence of the index. Nothing proportional to
+the index size is allocated per query.
+
+With the build's k1 and b the precomputed weights are used as stored; another (k1, b) recomputes
+the weights of the touched postings from their term frequencies, so rankers can be tuned without
+a rebuild. A ranker may add `title_weight` x (BM25 of the query against the sentence's document
+title).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from ..nlp.analyzer import ANALYZER_VERSION
+from . import artifact
+from .build import NO_DATE, bm25_weights, term_hash
+
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class RankParams:
+    k1: float = 1.5
+    b: float = 0.75
+    title_weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class Filters:
+    coins: tuple[str, ...] = ()  # any of these coins
+    sources: tuple[str, ...] = ()  # any of these sources
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.coins or self.sources or self.date_from or self.date_to)
+
+
+@dataclass
+class Ranking:
+    """One page of ranked sentence ids with their scores, and how many sentences matched."""
+
+    sentence_ids: list[int] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    total: int = 0
+
+
+class Index:
+    def __init__(self, version_dir: Path, *, verify_checksums: bool = True):
+        self.path = Path(version_dir)
+        self.manifest = artifact.read_manifest(self.path)
+        if self.manifest.get("analyzer_version") != ANALYZER_VERSION:
+            raise artifact.ArtifactError(
+                f"index built with analyzer {self.manifest.get('analyzer_version')}, code has {ANALYZER_VERSION}"
+            )
+        artifact.verify(self.path, self.manifest, checksums=verify_checksums)
+        load = lambda name: artifact.load_array(self.path, name)  # noqa: E731
+        self.version = self.manifest["version"]
+        self.params = self.manifest["params"]
+        self.avgdl = self.manifest["avg_sentence_terms"] or 1.0
+        self.title_avg = self.manifest["avg_title_terms"] or 1.0
+        self.sources: list[str] = self.manifest["sources"]
+        self.coins: list[str] = self.manifest["coins"]
+        self._coin_bit = {slug: i for i, slug in enumerate(self.coins)}
+        self._source_id = {s: i for i, s in enumerate(self.sources)}
+        self.sent_doc = load("sent_doc")
+        self.sent_len = load("sent_len")
+        self.sent_sentiment = load("sent_sentiment")
+        self.sent_coins = load("sent_coins")
+        self.sentences = artifact.load_strings(self.path, "sentences")
+        self.term_hash = load("term_hash")
+        self.terms = artifact.load_strings(self.path, "terms")
+        self.term_idf = load("term_idf")
+        self.post_ptr = load("post_ptr")
+        self.post_sent = load("post_sent")
+        self.post_tf = load("post_tf")
+        self.post_weight = load("post_weight")
+        self.title_idf = load("title_idf")
+        self.title_ptr = load("title_ptr")
+        self.title_doc = load("title_doc")
+        self.title_tf = load("title_tf")
+        self.title_weight = load("title_weight")
+        self.doc_title_len = load("doc_title_len")
+        self.doc_key = load("doc_key")
+        self.doc_source = load("doc_source")
+        self.doc_date = load("doc_date")
+        self.doc_first_sent = load("doc_first_sent")
+        self.doc_slug = artifact.load_strings(self.path, "doc_slug")
+        self.doc_title = artifact.load_strings(self.path, "doc_title")
+        self.doc_url = artifact.load_strings(self.path, "doc_url")
+        self._key_to_doc: dict[int, int] | None = None
+
+    # --- sizes and lookups ------------------------------------------------------------------
+
+    @property
+    def sentence_count(self) -> int:
+        return len(self.sent_doc)
+
+    @property
+    def document_count(self) -> int:
+        return len(self.doc_key)
+
+    def disk_bytes(self) -> int:
+        return sum(f["bytes"] for f in self.manifest["files"].values())
+
+    def term_id(self, term: str) -> int:
+        """The term's id, or -1 when the index has never seen it."""
+        h = np.uint64(term_hash(term))
+        i = int(np.searchsorted(self.term_hash, h))
+        if i < len(self.term_hash) and self.term_hash[i] == h and self.terms[i] == term:
+            return i
+        return -1
+
+    def document_frequency(self, term_id: int) -> int:
+        return int(self.post_ptr[term_id + 1] - self.post_ptr[term_id])
+
+    def doc_of_key(self, key: int) -> int | None:
+        """The index's document number for a database key (built lazily: rarely needed)."""
+        if self._key_to_doc is None:
+            self._key_to_doc = {int(k): i for i, k in enumerate(self.doc_key)}
+        return self._key_to_doc.get(int(key))
+
+    def doc_date_of(self, doc: int) -> date | None:
+        days = int(self.doc_date[doc])
+        return None if days == NO_DATE else EPOCH + timedelta(days=days)
+
+    def sentence_coins(self, sid: int) -> list[str]:
+        row = self.sent_coins[sid]
+        return [slug for slug, bit in self._coin_bit.items() if int(row[bit // 64]) >> (bit % 64) & 1]
+
+    # --- scoring ----------------------------------------------------------------------------
+
+    def _weights(self, start: int, end: int, term_id: int, params: RankParams) -> np.ndarray:
+        if params.k1 == self.params["k1"] and params.b == self.params["b"]:
+            return self.post_weight[start:end]
+        ids = self.post_sent[start:end]
+        return bm25_weights(
+            float(self.term_idf[term_id]), self.post_tf[start:end], self.sent_len[ids], self.avgdl, params.k1, params.b
+        )
+
+    def score(self, terms: list[str], params: RankParams = RankParams()) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate sentence ids ascending, their scores) for a bag of query terms.
+
+        A term repeated in the query counts once per occurrence, as in rank-bm25.
+        """
+        id_parts, weight_parts = [], []
+        term_counts = Counter(t for t in (self.term_id(term) for term in terms) if t >= 0)
+        for tid, count in term_counts.items():
+            start, end = int(self.post_ptr[tid]), int(self.post_ptr[tid + 1])
+            if start == end:
+                continue
+            id_parts.append(self.post_sent[start:end])
+            weight_parts.append(self._weights(start, end, tid, params) * count)
+        if not id_parts:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        if len(id_parts) == 1:
+            candidates, scores = np.asarray(id_parts[0]), np.asarray(weight_parts[0], dtype=np.float64)
+        else:
+            candidates, inverse = np.unique(np.concatenate(id_parts), return_inverse=True)
+            scores = np.bincount(inverse, weights=np.concatenate(weight_parts).astype(np.float64))
+        if params.title_weight:
+            scores = scores + params.title_weight * self._title_scores(term_counts, params)[self.sent_doc[candidates]]
+        return candidates, scores
+
+    def _title_scores(self, term_counts: Counter, params: RankParams) -> np.ndarray:
+        scores = np.zeros(self.document_count, dtype=np.float64)
+        for tid, count in term_counts.items():
+            start, end = int(self.title_ptr[tid]), int(self.title_ptr[tid + 1])
+            if start == end:
+                continue
+            docs = self.title_doc[start:end]
+            if params.k1 == self.params["k1"] and params.b == self.params["b"]:
+                weights = self.title_weight[start:end]
+            else:
+                weights = bm25_weights(
+                    float(self.title_idf[tid]), self.title_tf[start:end], self.doc_title_len[docs],
+                    self.title_avg, params.k1, params.b,
+                )
+            scores[docs] += weights * count
+        return scores
+
+    # --- filtering and selection ------------------------------------------------------------
+
+    def filter_mask(self, candidates: np.ndarray, filters: Filters) -> np.ndarray | None:
+        """Boolean mask over candidates, or None when there is nothing to filter."""
+        if not filters:
+            return None
+        mask = np.ones(len(candidates), dtype=bool)
+        if filters.coins:
+            coin_mask = np.zeros(len(candidates), dtype=bool)
+            for slug in filters.coins:
+                bit = self._coin_bit.get(slug)
+                if bit is not None:
+                    column = self.sent_coins[candidates, bit // 64]
+                    coin_mask |= ((column >> np.uint64(bit % 64)) & np.uint64(1)).astype(bool)
+            mask &= coin_mask
+        docs = self.sent_doc[candidates]
+        if filters.sources:
+            wanted = [self._source_id[s] for s in filters.sources if s in self._source_id]
+            mask &= np.isin(self.doc_source[docs], wanted)
+        if filters.date_from or filters.date_to:
+            days = self.doc_date[docs]
+            mask &= days != NO_DATE
+            if filters.date_from:
+                mask &= days >= (filters.date_from - EPOCH).days
+            if filters.date_to:
+                mask &= days <= (filters.date_to - EPOCH).days
+        return mask
+
+    def rank(
+        self,
+        terms: list[str],
+        *,
+        params: RankParams = RankParams(),
+        filters: Filters = Filters(),
+        offset: int = 0,
+        limit: int = 10,
+        per_doc: int | None = 2,
+        page_size: int = 10,
+        sort: str = "relevance",
+    ) -> Ranking:
+        """Sentences ranked by score (ties by sentence id), or by document date when sort="date".
+
+        With `per_doc`, a page of `page_size` holds at most `per_doc` sentences of one document;
+        the others move on to later pages rather than being dropped.
+        """
+        candidates, scores = self.score(terms, params)
+        mask = self.filter_mask(candidates, filters)
+        if mask is not None:
+            candidates, scores = candidates[mask], scores[mask]
+        total = len(candidates)
+        wanted = offset + limit
+        if total == 0 or limit <= 0:
+            return Ranking(total=total)
+        take = min(total, max(wanted * 4, 64))
+        while True:
+            order = self._top(candidates, scores, take, sort)
+            ids = candidates[order]
+            if per_doc:
+                order = order[_paged_with_cap(self.sent_doc[ids], per_doc, page_size, wanted)]
+            if len(order) >= wanted or take >= total:
+                break
+            take = min(total, take * 4)
+        order = order[offset:wanted]
+        return Ranking(
+            sentence_ids=[int(i) for i in candidates[order]],
+            scores=[float(s) for s in scores[order]],
+            total=total,
+        )
+
+    def _top(self, candidates: np.ndarray, scores: np.ndarray, take: int, sort: str) -> np.ndarray:
+        """Positions of the best `take` candidates, best first; ties by smaller sentence id."""
+        if sort == "date":
+            days = self.doc_date[self.sent_doc[candidates]].astype(np.int64)
+            return np.lexsort((candidates, -scores, -days))[:take]
+        if take < len(candidates):
+            # argpartition picks `take` of the best scores; boundary ties are resolved by id below.
+            kth = np.partition(scores, len(scores) - take)[len(scores) - take]
+            pool = np.flatnonzero(scores >= kth)
+        else:
+            pool = np.arange(len(candidates))
+        order = pool[np.lexsort((candidates[pool], -scores[pool]))]
+        return order[:take]
+
+    # --- reading sentences and documents ----------------------------------------------------
+
+    def context(self, sid: int, before: int = 1, after: int = 1) -> tuple[list[int], list[int]]:
+        """Ids of the neighbouring sentences of the same document."""
+        doc = int(self.sent_doc[sid])
+        first, last = int(self.doc_first_sent[doc]), int(self.doc_first_sent[doc + 1])
+        return list(range(max(first, sid - before), sid)), list(range(sid + 1, min(last, sid + 1 + after)))
+
+    def document_sentences(self, doc: int) -> range:
+        return range(int(self.doc_first_sent[doc]), int(self.doc_first_sent[doc + 1]))
+
+
+def _paged_with_cap(docs: np.ndarray, per_doc: int, page_size: int, wanted: int) -> np.ndarray:
+    """Reorder ranked positions so each page has at most `per_doc` hits of one document.
+
+    Surplus hits wait, in rank order, for the next page with room for their document. Only when
+    no other document's hits are left does a page take more of one document (rather than show
+    a short page), so every page but the last is full.
+    Returns positions into `docs` (at least `wanted` when the input has enough).
+    """
+    docs = docs.tolist()
+    result: list[int] = []
+    waiting: list[int] = []
+    position, n = 0, len(docs)
+    while len(result) < wanted and (position < n or waiting):
+        page: list[int] = []
+        per_page: Counter = Counter()
+        held_back = []
+        for i in waiting:
+            if len(page) < page_size and per_page[docs[i]] < per_doc:
+                page.append(i)
+                per_page[docs[i]] += 1
+            else:
+                held_back.append(i)
+        while len(page) < page_size and position < n:
+            doc = docs[position]
+            if per_page[doc] < per_doc:
+                page.append(position)
+                per_page[doc] += 1
+            else:
+                held_back.append(position)
+            position += 1
+        if len(page) < page_size:  # nothing else left: fill up with the best held-back hits
+            held_back.sort()
+            room = page_size - len(page)
+            page.extend(held_back[:room])
+            held_back = held_back[room:]
+        waiting = sorted(held_back)
+        result.extend(sorted(page))
+    return np.asarray(result, dtype=np.int64)

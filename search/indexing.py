@@ -1,0 +1,134 @@
+"""Building, activating and pruning index versions (the writer side; web workers only read).
+
+A build takes an exclusive file lock in the index directory, so two builds never run at once,
+whichever processes start them (the lock is released by the kernel if the builder dies). The
+new version is loaded and checked before it is activated; activation flips IndexBuild.is_active
+in one transaction, and every web worker notices within INDEX_CHECK_SECONDS.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import resource
+import shutil
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .index import artifact
+from .index.build import DocRecord, build_index, new_version_name
+from .index.engine import Index
+from .models import Document, IndexBuild
+
+log = logging.getLogger(__name__)
+
+
+class BuildInProgress(RuntimeError):
+    """Another process holds the build lock."""
+
+
+def index_dir() -> Path:
+    return Path(settings.INDEX_DIR)
+
+
+@contextmanager
+def build_lock(*, wait: bool = False):
+    index_dir().mkdir(parents=True, exist_ok=True)
+    with open(index_dir() / "build.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as exc:
+            raise BuildInProgress("another index build is running") from exc
+        try:
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def document_records() -> list[DocRecord]:
+    rows = Document.objects.select_related("source").order_by("id").values_list(
+        "id", "external_id", "title", "url", "source__name", "published", "text"
+    )
+    return [DocRecord(*row) for row in rows.iterator(chunk_size=500)]
+
+
+def index_build(*, activate: bool = True, workers: int | None = None, progress=None) -> IndexBuild:
+    """Build a new version from every stored document, record it, and (by default) activate it."""
+    with build_lock():
+        recover_interrupted_builds()
+        record = IndexBuild.objects.create(version=new_version_name())
+        try:
+            docs = document_records()
+            if not docs:
+                raise ValueError("there are no documents to index; ingest some first")
+            _, manifest = build_index(
+                docs, index_dir(), version=record.version,
+                workers=settings.INDEX_BUILD_WORKERS if workers is None else workers, progress=progress,
+            )
+            Index(index_dir() / record.version)  # refuse to record a version that does not load
+        except BaseException as exc:
+            record.status = IndexBuild.Status.FAILED
+            record.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:5000]
+            record.finished_at = timezone.now()
+            record.save()
+            raise
+        counts = manifest["counts"]
+        record.status = IndexBuild.Status.SUCCEEDED
+        record.documents, record.sentences, record.terms = counts["documents"], counts["sentences"], counts["terms"]
+        record.artifact_bytes = sum(f["bytes"] for f in manifest["files"].values())
+        record.parameters = {**manifest["params"], "analyzer_version": manifest["analyzer_version"]}
+        record.timings = manifest["timings"]
+        record.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        record.finished_at = timezone.now()
+        record.save()
+        if activate:
+            record = index_activate(record.version)
+        prune_versions()
+        return record
+
+
+def index_activate(version: str) -> IndexBuild:
+    """Make a built version the one served. Raises if it is unknown or does not load."""
+    record = IndexBuild.objects.filter(version=version, status=IndexBuild.Status.SUCCEEDED).first()
+    if record is None:
+        raise ValueError(f"no successful build with version {version!r}")
+    Index(index_dir() / version)  # checksums and format: a broken version is never activated
+    with transaction.atomic():
+        IndexBuild.objects.filter(is_active=True).exclude(pk=record.pk).update(is_active=False)
+        record.is_active = True
+        record.activated_at = timezone.now()
+        record.save(update_fields=["is_active", "activated_at"])
+    log.info("index version %s is now active", version)
+    return record
+
+
+def prune_versions(keep: int | None = None) -> list[str]:
+    """Delete all but the newest `keep` versions on disk; the active one is always kept."""
+    keep = settings.INDEX_KEEP_VERSIONS if keep is None else keep
+    active = set(IndexBuild.objects.filter(is_active=True).values_list("version", flat=True))
+    versions = artifact.list_versions(index_dir())
+    doomed = [v for v in versions[: max(0, len(versions) - keep)] if v not in active]
+    for version in doomed:
+        shutil.rmtree(index_dir() / version, ignore_errors=True)
+    return doomed
+
+
+def recover_interrupted_builds() -> None:
+    """Under the build lock: clean up after builds that were killed mid-way."""
+    removed = artifact.remove_stale_temporaries(index_dir())
+    stale = IndexBuild.objects.filter(status=IndexBuild.Status.RUNNING)
+    if removed or stale.exists():
+        log.warning("cleaning up interrupted builds: %s", ", ".join(removed) or "(no files)")
+    stale.update(status=IndexBuild.Status.FAILED, error="interrupted: the build process died", finished_at=timezone.now())
+
+
+def active_build() -> IndexBuild | None:
+    return IndexBuild.objects.filter(is_active=True).first()

@@ -1,0 +1,87 @@
+"""Documents, where they came from, and the index versions built from them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class Source(models.Model):
+    """Where documents come from: a corpus dump, a folder, a feed or a site (crawled by the cluster)."""
+
+    class Kind(models.TextChoices):
+        JSONL = "jsonl", "JSONL dump"
+        LOCAL = "local", "Local path"
+        PAGES = "pages", "Web page list"
+        FEED = "feed", "RSS/Atom feed"
+        SITEMAP = "sitemap", "Sitemap"
+
+    name = models.SlugField(max_length=100, unique=True, help_text="Short id shown with every hit, e.g. ethereum-eips.")
+    label = models.CharField(max_length=200, blank=True, help_text="Human-readable name.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LOCAL)
+    location = models.CharField(max_length=2000, blank=True, help_text="URL or path, for sources that are crawled.")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Document(models.Model):
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="documents")
+    external_id = models.CharField(
+        max_length=300, unique=True, help_text="Stable id (e.g. eip-1559, or the canonical URL); re-ingest updates by it."
+    )
+    title = models.CharField(max_length=1000)
+    url = models.URLField(max_length=2000, blank=True)
+    published = models.DateField(null=True, blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=100, blank=True)
+    license = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    content_hash = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of title and text.")
+    ingested_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["source", "published"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.title}"
+
+
+class IndexBuild(models.Model):
+    """One index version: its build record, and whether it is the one being served."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    version = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    is_active = models.BooleanField(default=False)
+    documents = models.PositiveIntegerField(default=0)
+    sentences = models.PositiveIntegerField(default=0)
+    terms = models.PositiveIntegerField(default=0)
+    artifact_bytes = models.BigIntegerField(default=0)
+    parameters = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    peak_rss_bytes = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_index"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.status}{', active' if self.is_active else ''})"

@@ -1,0 +1,1 @@
+"""Plain-Python text analysis shared by the index build, the engine and the benchmarks (no Django)."""

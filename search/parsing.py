@@ -1,0 +1,245 @@
+"""Reading documents out of files (plain Python, no Django): parsing and cleaning.
+
+Supported: .jsonl / .jsonl.gz in the shared corpus schema, .txt, .md and .html (article text
+extracted with trafilatura, which drops navigation, scripts and other boilerplate). Bad files
+and bad lines are reported in an IngestReport and skipped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.utils.text import slugify
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_DOCUMENT_CHARS = 5_000_000
+MIN_DOCUMENT_CHARS = 20
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+
+class BadInput(ValueError):
+    """A file or record that cannot be ingested; the message says why."""
+
+
+@dataclass
+class ParsedDocument:
+    external_id: str
+    title: str
+    text: str
+    source: str
+    url: str = ""
+    published: date | None = None
+    authors: list[str] = field(default_factory=list)
+    status: str = ""
+    license: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(f"{self.title}\n{self.text}".encode("utf-8")).hexdigest()
+
+
+@dataclass
+class IngestReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        return (
+            f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.skipped)} skipped"
+        )
+
+
+# --- cleaning ---------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+
+
+def clean_text(text: str) -> str:
+    """NFC, no control characters, unix newlines, at most one blank line between paragraphs."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Plain text is often hard-wrapped: rejoin each paragraph's lines, keeping list items apart."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text):
+        lines, current = [], ""
+        for line in block.split("\n"):
+            line = line.strip()
+            if re.match(r"^([-*+•]|\d+[.)]|#{1,6})\s", line):
+                if current:
+                    lines.append(current)
+                current = line
+            else:
+                current = f"{current} {line}".strip()
+        if current:
+            lines.append(current)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+_MD_RULES = [
+    (re.compile(r"```.*?```", re.S), ""),  # code blocks
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> their text
+    (re.compile(r"<[^>\n]+>"), ""),  # inline HTML tags
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)"), r"\1"),  # italics
+    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
+    (re.compile(r"^#{1,6}\s*", re.M), ""),  # heading markers (the heading stays its own line)
+    (re.compile(r"^\s*[*+]\s+", re.M), "- "),  # bullets
+]
+
+
+def markdown_to_text(markdown: str) -> tuple[str, str]:
+    """(title, text): the first heading is the title; markup is reduced to visible text."""
+    title_match = re.search(r"^#\s+(.+)$", markdown, re.M)
+    title = title_match.group(1).strip() if title_match else ""
+    if title_match:
+        markdown = markdown[: title_match.start()] + markdown[title_match.end():]
+    text = join_wrapped_lines(markdown)
+    for pattern, replacement in _MD_RULES:
+        text = pattern.sub(replacement, text)
+    return title, text
+
+
+def decode_bytes(data: bytes, where: str) -> str:
+    """UTF-8 when it is, else the detected encoding; binary data is refused."""
+    if b"\x00" in data[:8192]:
+        raise BadInput(f"{where}: binary data, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise BadInput(f"{where}: unknown text encoding")
+    return str(best)
+
+
+def html_to_document(html: str, where: str) -> tuple[str, str, dict]:
+    """(title, text, metadata) of an HTML page's main content, via trafilatura."""
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(html, include_comments=False, include_tables=True, with_metadata=True)
+    if extracted is None:
+        raise BadInput(f"{where}: no article text found in the HTML")
+    data = extracted.as_dict() if hasattr(extracted, "as_dict") else dict(extracted)
+    text = data.get("text") or ""
+    return (data.get("title") or "").strip(), text, data
+
+
+# --- parsing files ----------------------------------------------------------------------------
+
+
+def _parse_date(value) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def parse_corpus_record(record: dict, where: str) -> ParsedDocument:
+    """One line of the shared corpus schema (see ../shared/README.md)."""
+    if not isinstance(record, dict):
+        raise BadInput(f"{where}: expected a JSON object")
+    missing = [key for key in ("id", "title", "text") if not record.get(key)]
+    if missing:
+        raise BadInput(f"{where}: missing {', '.join(missing)}")
+    authors = record.get("authors") or []
+    return ParsedDocument(
+        external_id=str(record["id"])[:300],
+        title=str(record["title"])[:1000],
+        text=str(record["text"]),
+        source=slugify(str(record.get("source") or "corpus"))[:100] or "corpus",
+        url=str(record.get("url") or "")[:2000],
+        published=_parse_date(record.get("published")),
+        authors=[str(a) for a in authors] if isinstance(authors, list) else [],
+        status=str(record.get("status") or "")[:100],
+        license=str(record.get("license") or "")[:200],
+    )
+
+
+def iter_jsonl(path: Path, report: IngestReport) -> Iterator[ParsedDocument]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                where = f"{path.name}:{number}"
+                if not raw.strip():
+                    continue
+                try:
+                    yield parse_corpus_record(json.loads(raw), where)
+                except (ValueError, BadInput) as exc:  # JSONDecodeError is a ValueError
+                    report.skipped.append((where, str(exc) if isinstance(exc, BadInput) else f"malformed JSON: {exc}"))
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        report.skipped.append((path.name, f"unreadable: {exc}"))
+
+
+def parse_text_file(path: Path, source: str) -> ParsedDocument:
+    where = path.name
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise BadInput(f"{where}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    content = decode_bytes(path.read_bytes(), where)
+    suffix = path.suffix.lower()
+    url = ""
+    published = None
+    if suffix in (".html", ".htm"):
+        title, text, meta = html_to_document(content, where)
+        url = meta.get("url") or ""
+        published = _parse_date(meta.get("date"))
+    elif suffix in (".md", ".markdown"):
+        title, text = markdown_to_text(content)
+    else:
+        text = join_wrapped_lines(content)
+        title = ""
+    title = title or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+    return ParsedDocument(
+        external_id=f"{source}:{path.stem}"[:300], title=title[:1000], text=text, source=source,
+        url=url[:2000] if url.startswith(("http://", "https://")) else "", published=published,
+    )
+
+
+def iter_path(path: Path, source: str, report: IngestReport) -> Iterator[ParsedDocument]:
+    """Documents from a file or, recursively, a directory of supported files."""
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            if child.is_file() and child.name.lower().endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
+                yield from iter_path(child, source, report)
+        return
+    if not path.is_file():
+        report.skipped.append((str(path), "no such file"))
+        return
+    name = path.name.lower()
+    if name.endswith(JSONL_SUFFIXES):
+        yield from iter_jsonl(path, report)
+    elif name.endswith(TEXT_SUFFIXES):
+        try:
+            yield parse_text_file(path, source)
+        except (BadInput, OSError) as exc:
+            report.skipped.append((path.name, str(exc)))
+    else:
+        report.skipped.append((path.name, "unsupported file type (use .txt, .md, .html, .jsonl or .jsonl.gz)"))

@@ -1,0 +1,172 @@
+"""Ranking, filters, paging and reading back sentences from a built index."""
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from search.index import artifact
+from search.index.build import DocRecord, build_index
+from search.index.engine import Filters, Index, RankParams
+from search.nlp.analyzer import analyze
+
+
+def _docs():
+    text = {
+        "btc-a": "Bitcoin miners secure the chain. Bitcoin blocks arrive every ten minutes. "
+                 "Bitcoin fees rise when blocks are full. Bitcoin halving cuts the reward.",
+        "btc-b": "Bitcoin wallets derive keys with BIP32. Hardware wallets keep bitcoin keys offline.",
+        "eth-a": "Ethereum burns the base fee since EIP-1559. Ether stakers run validators. "
+                 "The base fee of Ethereum follows demand.",
+        "sol-a": "Solana validators process many transactions. Solana fees are small.",
+    }
+    meta = {
+        "btc-a": ("Bitcoin mining explained", "books", date(2020, 1, 1)),
+        "btc-b": ("Bitcoin wallets", "guides", date(2023, 5, 1)),
+        "eth-a": ("Ethereum fee market", "specs", date(2019, 4, 13)),
+        "sol-a": ("Solana basics", "guides", None),
+    }
+    return [
+        DocRecord(100 + i, slug, meta[slug][0], f"https://example.org/{slug}", meta[slug][1], meta[slug][2], body)
+        for i, (slug, body) in enumerate(text.items())
+    ]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("engine")
+    version, manifest = build_index(_docs(), directory, workers=1)
+    return Index(directory / version)
+
+
+def _slugs(index, ranking):
+    return [index.doc_slug[int(index.sent_doc[sid])] for sid in ranking.sentence_ids]
+
+
+def test_arrays_are_memory_mapped_not_copied(index):
+    assert isinstance(index.post_weight, np.memmap)
+    assert isinstance(index.sentences.blob, np.memmap)
+
+
+def test_rank_returns_best_sentences_first(index):
+    ranking = index.rank(analyze("ethereum base fee burn"), per_doc=None)
+    assert index.sentences[ranking.sentence_ids[0]] == "Ethereum burns the base fee since EIP-1559."
+    assert ranking.scores == sorted(ranking.scores, reverse=True)
+
+
+def test_unknown_and_empty_queries_match_nothing(index):
+    assert index.rank(analyze("zzzz qqqq")).total == 0
+    assert index.rank([]).sentence_ids == []
+
+
+def test_at_most_two_hits_per_document_on_a_page(tmp_path):
+    # Five documents, each with five sentences about fees: page 1 must mix them.
+    words = ["high", "low", "rising", "falling", "stable"]
+    docs = [
+        DocRecord(i, f"d{i}", f"Doc {i}", "", "s", None, " ".join(f"Fees are {word} here. Blocks are {word} too." for word in words))
+        for i in range(5)
+    ]
+    version, _ = build_index(docs, tmp_path, workers=1)
+    index = Index(tmp_path / version)
+    seen = []
+    for page in range(3):
+        ranking = index.rank(analyze("fees"), offset=page * 10, limit=10)
+        slugs = _slugs(index, ranking)
+        assert max(slugs.count(s) for s in slugs) <= 2
+        seen += ranking.sentence_ids
+    assert ranking.total == 25
+    assert len(seen) == len(set(seen)) == 25  # nothing lost, nothing repeated across pages
+
+
+def test_surplus_hits_wait_for_a_later_page_and_fill_it_when_nothing_else_is_left():
+    from search.index.engine import _paged_with_cap
+
+    docs = np.array([0, 0, 0, 0, 1, 1, 2])
+    assert _paged_with_cap(docs, 1, 3, 6).tolist() == [0, 4, 6, 1, 2, 5]
+    assert _paged_with_cap(docs, 2, 10, 10).tolist() == [0, 1, 2, 3, 4, 5, 6]
+
+
+def test_one_document_alone_still_fills_pages(index):
+    ranking = index.rank(analyze("bitcoin"), limit=10)
+    assert ranking.total == 6 and len(ranking.sentence_ids) == 6
+
+
+def test_filters_are_applied_inside_the_engine(index):
+    terms = analyze("fees")
+    assert set(_slugs(index, index.rank(terms, per_doc=None))) == {"btc-a", "eth-a", "sol-a"}
+    by_coin = index.rank(terms, filters=Filters(coins=("solana",)), per_doc=None)
+    assert set(_slugs(index, by_coin)) == {"sol-a"}
+    by_source = index.rank(terms, filters=Filters(sources=("specs",)), per_doc=None)
+    assert set(_slugs(index, by_source)) == {"eth-a"}
+    by_date = index.rank(terms, filters=Filters(date_from=date(2019, 1, 1), date_to=date(2019, 12, 31)), per_doc=None)
+    assert set(_slugs(index, by_date)) == {"eth-a"}
+    assert index.rank(terms, filters=Filters(coins=("dogecoin",))).total == 0
+
+
+def test_a_filtered_hit_is_found_however_low_it_ranks(tmp_path):
+    # 300 documents about bitcoin fees outrank the one about solana; the filter must still find it.
+    docs = [DocRecord(i, f"b{i}", "Bitcoin fees", "", "s", None, "Bitcoin fees are high fees fees.") for i in range(300)]
+    docs.append(DocRecord(999, "sol", "Solana", "", "s", None, "Solana has fees too, they say, in passing."))
+    version, _ = build_index(docs, tmp_path, workers=1)
+    index = Index(tmp_path / version)
+    ranking = index.rank(analyze("fees"), filters=Filters(coins=("solana",)))
+    assert _slugs(index, ranking) == ["sol"]
+
+
+def test_sort_by_date_puts_newest_documents_first(index):
+    ranking = index.rank(analyze("fee wallets bitcoin"), sort="date", per_doc=None, limit=20)
+    dates = [index.doc_date_of(int(index.sent_doc[s])) for s in ranking.sentence_ids]
+    known = [d for d in dates if d]
+    assert known == sorted(known, reverse=True)
+    assert dates[-1] is None or all(d is not None for d in dates)
+
+
+def test_title_weight_lifts_sentences_of_documents_whose_title_matches(index):
+    terms = analyze("wallets")
+    plain = index.rank(terms, per_doc=None)
+    assert set(_slugs(index, plain)) == {"btc-b"}
+    with_title = index.rank(analyze("mining fees"), params=RankParams(title_weight=2.0), per_doc=None)
+    without = index.rank(analyze("mining fees"), per_doc=None)
+    assert _slugs(index, with_title)[0] == "btc-a"
+    assert with_title.scores[0] > without.scores[0]
+
+
+def test_context_stays_inside_the_document(index):
+    first_of_eth = int(index.doc_first_sent[2])
+    before, after = index.context(first_of_eth)
+    assert before == [] and after == [first_of_eth + 1]
+    last = int(index.doc_first_sent[4]) - 1
+    assert index.context(last)[1] == []
+
+
+def test_term_lookup_and_coins(index):
+    assert index.term_id("eip1559") >= 0
+    assert index.term_id("nonexistent-term") == -1
+    sid = index.rank(analyze("solana validators"), per_doc=None).sentence_ids[0]
+    assert index.sentence_coins(sid) == ["solana"]
+
+
+def test_corrupted_or_truncated_files_are_refused(tmp_path):
+    version, _ = build_index(_docs(), tmp_path, workers=1)
+    target = tmp_path / version / "post_weight.npy"
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(artifact.ArtifactError, match="checksum"):
+        Index(tmp_path / version)
+    target.write_bytes(bytes(data[:-4]))
+    with pytest.raises(artifact.ArtifactError, match="bytes"):
+        Index(tmp_path / version)
+
+
+def test_a_failed_build_leaves_no_version_behind(tmp_path, monkeypatch):
+    from search.index import build
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(build, "bm25_idf", explode)
+    with pytest.raises(RuntimeError):
+        build_index(_docs(), tmp_path, workers=1)
+    assert artifact.list_versions(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []

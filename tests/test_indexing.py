@@ -1,0 +1,117 @@
+"""Index versions: build, activate, hot swap in a running process, rollback, locking, pruning."""
+
+import threading
+
+import pytest
+from django.core.management import call_command
+
+from search.active_index import get_index, holder
+from search.indexing import BuildInProgress, build_lock, index_activate, index_build, prune_versions
+from search.ingest import documents_store
+from search.models import IndexBuild
+from search.parsing import ParsedDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def _store(*texts):
+    documents_store(
+        ParsedDocument(external_id=f"doc-{i}", title=f"Doc {i}", text=text, source="tests")
+        for i, text in enumerate(texts)
+    )
+
+
+def test_reindex_builds_and_activates_a_version(index_dir, capsys):
+    _store("Bitcoin miners secure the network with proof of work.")
+    call_command("reindex", verbosity=0)
+    build = IndexBuild.objects.get()
+    assert build.is_active and build.status == "succeeded"
+    assert (build.documents, build.sentences) == (1, 1)
+    assert (index_dir / build.version / "manifest.json").exists()
+    assert build.artifact_bytes > 0 and build.timings["total"] > 0
+    assert "Built" in capsys.readouterr().out
+
+
+def test_a_running_process_swaps_to_a_new_version_without_restart(index_dir):
+    _store("Bitcoin miners secure the network.")
+    first = index_build()
+    assert get_index().version == first.version
+    _store("Bitcoin miners secure the network.", "Ethereum validators stake ether.")
+    second = index_build()
+    index = get_index()
+    assert index.version == second.version and index.document_count == 2
+    index_activate(first.version)  # rollback
+    assert get_index().version == first.version
+    assert IndexBuild.objects.filter(is_active=True).count() == 1
+
+
+def test_a_version_that_fails_to_load_is_never_activated(index_dir):
+    _store("Bitcoin miners secure the network.")
+    good = index_build()
+    bad = index_build(activate=False)
+    (index_dir / bad.version / "post_weight.npy").write_bytes(b"garbage")
+    with pytest.raises(Exception, match="bytes|checksum"):
+        index_activate(bad.version)
+    assert IndexBuild.objects.get(is_active=True).version == good.version
+
+
+def test_a_broken_active_version_keeps_the_previous_one_serving(index_dir):
+    _store("Bitcoin miners secure the network.")
+    good = index_build()
+    assert get_index().version == good.version
+    bad = index_build(activate=False)
+    (index_dir / bad.version / "sentences.blob.npy").write_bytes(b"garbage")
+    IndexBuild.objects.update(is_active=False)
+    IndexBuild.objects.filter(pk=bad.pk).update(is_active=True)  # as if activated behind our back
+    assert get_index().version == good.version
+    assert bad.version in holder.load_error
+
+
+def test_only_one_build_at_a_time(index_dir):
+    _store("Bitcoin miners secure the network.")
+    entered = threading.Event()
+    release = threading.Event()
+
+    def hold_lock():
+        with build_lock():
+            entered.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    entered.wait(5)
+    try:
+        with pytest.raises(BuildInProgress):
+            index_build()
+    finally:
+        release.set()
+        thread.join()
+    assert index_build().status == "succeeded"
+
+
+def test_old_versions_are_pruned_but_the_active_one_is_kept(index_dir, settings):
+    _store("Bitcoin miners secure the network.")
+    builds = [index_build() for _ in range(3)]
+    index_activate(builds[0].version)
+    removed = prune_versions(keep=1)
+    assert builds[1].version in removed
+    assert (index_dir / builds[0].version).exists() and (index_dir / builds[2].version).exists()
+
+
+def test_an_interrupted_build_is_cleaned_up_by_the_next_one(index_dir):
+    _store("Bitcoin miners secure the network.")
+    stale = index_dir / ".tmp-20200101T000000-dead00"
+    stale.mkdir(parents=True)
+    IndexBuild.objects.create(version="20200101T000000-dead00")  # status running, process gone
+    build = index_build()
+    assert not stale.exists()
+    assert IndexBuild.objects.get(version="20200101T000000-dead00").status == "failed"
+    assert build.is_active
+
+
+def test_reindex_without_documents_says_so(index_dir):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="no documents"):
+        call_command("reindex", verbosity=0)
+    assert IndexBuild.objects.get().status == "failed"
