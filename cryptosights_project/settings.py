@@ -7,6 +7,7 @@ them all (a test keeps the two in step).
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,9 +31,26 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+
+
+def _writable_data_dir() -> Path:
+    """DATA_DIR, or ./var when DATA_DIR cannot be written (a Space without persistent storage)."""
+    wanted = Path(os.environ.get("DATA_DIR") or BASE_DIR / "var").resolve()
+    try:
+        wanted.mkdir(parents=True, exist_ok=True)
+        probe = wanted / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+        return wanted
+    except OSError:
+        fallback = (BASE_DIR / "var").resolve()
+        fallback.mkdir(parents=True, exist_ok=True)
+        print(f"DATA_DIR {wanted} is not writable; using {fallback}", file=sys.stderr)
+        return fallback
+
+
 # Everything stateful lives under DATA_DIR: deleting it resets the site, copying it backs it up.
-DATA_DIR = Path(os.environ.get("DATA_DIR") or BASE_DIR / "var").resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = _writable_data_dir()
 INDEX_DIR = DATA_DIR / "index"
 
 
@@ -81,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "evaluation.identity.VisitorCookieMiddleware",
 ]
 
 ROOT_URLCONF = "cryptosights_project.urls"
@@ -184,6 +203,12 @@ INDEX_KEEP_VERSIONS = env_int("INDEX_KEEP_VERSIONS", 3)
 # Processes used to analyse documents during a build (0 = one per core).
 INDEX_BUILD_WORKERS = env_int("INDEX_BUILD_WORKERS", 0)
 SEARCH_PAGE_SIZE = 10
+
+# --- Evaluation -----------------------------------------------------------
+# Raw query logs older than this are aggregated into daily snapshots and deleted.
+LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 90)
+# Behind a proxy that sets X-Forwarded-For (the Space), the client address comes from it.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 # --- Background cluster (django-q2) ---------------------------------------
 Q_CLUSTER = {

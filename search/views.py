@@ -7,7 +7,10 @@ import logging
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
+
+from evaluation.logging import search_log_record
 
 from .active_index import get_index, holder
 from .indexing import active_build
@@ -41,6 +44,7 @@ def home(request):
 
 
 @require_GET
+@ensure_csrf_cookie  # the page posts clicks and votes
 def search_page(request):
     index = get_index()
     if index is None:
@@ -50,10 +54,12 @@ def search_page(request):
     except InvalidQuery as exc:
         return render(request, "search/results.html", {"error": str(exc), "coins": COINS, "index": index}, status=400)
     response = run_search(index, search_request) if search_request.q else None
+    log_id = search_log_record(request=request, response=response, interface="web") if response else ""
     return render(
         request,
         "search/results.html",
-        {"response": response, "search": search_request, "coins": COINS, "sources": index.sources, "index": index},
+        {"response": response, "search": search_request, "coins": COINS, "sources": index.sources, "index": index,
+         "log_id": log_id},
     )
 
 
@@ -82,6 +88,7 @@ def document_page(request, doc_id: int):
 
 
 @require_GET
+@ensure_csrf_cookie  # API clients send feedback with this cookie's token
 def api_search(request):
     index = get_index()
     if index is None:
@@ -93,8 +100,10 @@ def api_search(request):
     if not search_request.q:
         return JsonResponse({"error": "'q' is required", "field": "q"}, status=400)
     response = run_search(index, search_request)
+    log_id = search_log_record(request=request, response=response, interface="api")
     return JsonResponse(
         {
+            "log_id": log_id,
             "query": search_request.as_dict(),
             "total": response.total,
             "pages": response.pages,

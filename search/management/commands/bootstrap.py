@@ -1,7 +1,10 @@
+import os
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from cryptosights_project.schedules import schedules_ensure
 from search.indexing import active_build, index_build
 from search.ingest import paths_ingest
 from search.models import Document
@@ -10,7 +13,10 @@ STARTER_CORPUS = Path(__file__).resolve().parents[2] / "starter_corpus"
 
 
 class Command(BaseCommand):
-    help = "First-start set-up: load the starter corpus into an empty database and build an index if none is active."
+    help = (
+        "First-start set-up, run by run.py: starter corpus into an empty database, an index if none is active, "
+        "the cluster's schedules, and a staff user from DJANGO_SUPERUSER_USERNAME / _PASSWORD / _EMAIL if given."
+    )
 
     def handle(self, *args, **options):
         if not Document.objects.exists():
@@ -19,5 +25,16 @@ class Command(BaseCommand):
         if active_build() is None:
             build = index_build()
             self.stdout.write(f"Built and activated index {build.version} ({build.sentences:,} sentences).")
-        else:
-            self.stdout.write("An index is already active.")
+        self.stdout.write(f"Schedules: {', '.join(schedules_ensure())}.")
+        self._superuser_from_environment()
+
+    def _superuser_from_environment(self):
+        username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
+        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+        if not (username and password):
+            return
+        users = get_user_model().objects
+        if users.filter(username=username).exists():
+            return
+        users.create_superuser(username=username, password=password, email=os.environ.get("DJANGO_SUPERUSER_EMAIL", ""))
+        self.stdout.write(f"Created staff user {username}.")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from search.ingest import paths_ingest
+from search.tasks import index_rebuild_request
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             self.stderr.write(f"... and {len(report.skipped) - 50} more skipped")
         self.stdout.write(f"Ingested: {report.summary()}.")
         if report.changed:
-            self.stdout.write("Run `python manage.py reindex` (or let the cluster do it) to search the new text.")
+            index_rebuild_request(reason=f"ingest: {report.summary()}")
+            self.stdout.write("A rebuild is queued for the background cluster (or run `manage.py reindex` now).")
         if not (report.created or report.updated or report.unchanged) and report.skipped:
             raise CommandError("nothing could be ingested")

@@ -1,0 +1,27 @@
+"""The cluster's recurring tasks, created idempotently at every start (never by hand)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+SCHEDULES = [
+    # name, function, schedule type, minutes between runs
+    ("metrics-snapshot", "evaluation.tasks.metrics_snapshot", "I", 60),
+    ("logs-purge", "evaluation.tasks.logs_purge_task", "D", None),
+]
+
+
+def schedules_ensure() -> list[str]:
+    from django_q.models import Schedule
+
+    names = []
+    for name, func, kind, minutes in SCHEDULES:
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": kind, "minutes": minutes, "repeats": -1},
+            create_defaults={
+                "func": func, "schedule_type": kind, "minutes": minutes, "repeats": -1, "next_run": timezone.now(),
+            },
+        )
+        names.append(name)
+    return names
