@@ -170,3 +170,10 @@ def test_a_failed_build_leaves_no_version_behind(tmp_path, monkeypatch):
         build_index(_docs(), tmp_path, workers=1)
     assert artifact.list_versions(tmp_path) == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_coin_counts_and_document_key_terms(index):
+    counts = index.coin_sentence_counts()
+    assert counts["bitcoin"] == 6 and counts["solana"] == 2 and counts["dogecoin"] == 0
+    terms = [term for term, _ in index.document_key_terms(2, limit=3)]
+    assert terms == ["base", "ethereum", "burn"]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..nlp.analyzer import ANALYZER_VERSION
+from ..nlp.analyzer import ANALYZER_VERSION, analyze
 from . import artifact
 from .build import NO_DATE, bm25_weights, term_hash
 
@@ -98,6 +98,7 @@ class Index:
         self.doc_title = artifact.load_strings(self.path, "doc_title")
         self.doc_url = artifact.load_strings(self.path, "doc_url")
         self._key_to_doc: dict[int, int] | None = None
+        self._coin_counts: dict[str, int] | None = None
 
     # --- sizes and lookups ------------------------------------------------------------------
 
@@ -136,6 +137,29 @@ class Index:
     def sentence_coins(self, sid: int) -> list[str]:
         row = self.sent_coins[sid]
         return [slug for slug, bit in self._coin_bit.items() if int(row[bit // 64]) >> (bit % 64) & 1]
+
+    def coin_sentence_counts(self) -> dict[str, int]:
+        """Sentences tagged with each coin (computed once per loaded version)."""
+        if self._coin_counts is None:
+            counts = {}
+            for slug, bit in self._coin_bit.items():
+                column = np.asarray(self.sent_coins[:, bit // 64])
+                counts[slug] = int(np.count_nonzero((column >> np.uint64(bit % 64)) & np.uint64(1)))
+            self._coin_counts = counts
+        return self._coin_counts
+
+    def document_key_terms(self, doc: int, limit: int = 12) -> list[tuple[str, float]]:
+        """The document's highest-weighted index terms: frequency in the document x IDF."""
+        counts = Counter()
+        for sid in self.document_sentences(doc):
+            counts.update(analyze(self.sentences[sid]))
+        weighted = []
+        for term, tf in counts.items():
+            tid = self.term_id(term)
+            if tid >= 0:
+                weighted.append((term, tf * float(self.term_idf[tid])))
+        weighted.sort(key=lambda item: (-item[1], item[0]))
+        return weighted[:limit]
 
     # --- scoring ----------------------------------------------------------------------------
 
