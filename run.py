@@ -75,6 +75,11 @@ class Supervisor:
         now = time.monotonic()
         if self.cluster is not None and self.cluster.poll() is not None:
             code = self.cluster.returncode
+            # Its workers may outlive a killed parent: end the whole group before starting anew.
+            try:
+                os.killpg(self.cluster.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             if now - self.cluster_started_at > 60:
                 self.cluster_backoff = BACKOFF_START  # it ran a good while: start back-off afresh
             log.warning("cluster exited with %s; restarting in %.0f s", code, self.cluster_backoff)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 SCHEDULES = [
     # name, function, schedule type, minutes between runs
+    ("cluster-heartbeat", "search.health.cluster_heartbeat", "I", 1),
     ("metrics-snapshot", "evaluation.tasks.metrics_snapshot", "I", 60),
     ("logs-purge", "evaluation.tasks.logs_purge_task", "D", None),
 ]

@@ -202,7 +202,8 @@ INDEX_CHECK_SECONDS = env_int("INDEX_CHECK_SECONDS", 3)
 INDEX_KEEP_VERSIONS = env_int("INDEX_KEEP_VERSIONS", 3)
 # Processes used to analyse documents during a build (0 = one per core).
 INDEX_BUILD_WORKERS = env_int("INDEX_BUILD_WORKERS", 0)
-SEARCH_PAGE_SIZE = 10
+# Seconds the cluster waits after an ingest before rebuilding, so a burst of ingests costs one build.
+INDEX_REBUILD_DELAY_SECONDS = env_int("INDEX_REBUILD_DELAY_SECONDS", 10)
 
 # --- Evaluation -----------------------------------------------------------
 # Raw query logs older than this are aggregated into daily snapshots and deleted.

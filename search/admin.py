@@ -46,5 +46,5 @@ class IndexBuildAdmin(admin.ModelAdmin):
     def rebuild(self, request, queryset):
         from .tasks import index_rebuild_request
 
-        index_rebuild_request(reason="admin", delay_seconds=0)
+        index_rebuild_request(reason=f"admin {request.user}", force=True)
         self.message_user(request, "A rebuild was queued; it appears here when it starts.", messages.SUCCESS)

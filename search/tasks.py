@@ -1,51 +1,59 @@
-"""Background tasks of the search app, run by the django-q2 cluster (ids in, never model instances)."""
+"""Background tasks of the search app, run by the django-q2 cluster (ids in, never model instances).
+
+Rebuilds are requested by enqueueing `index_rebuild`; the task waits a few seconds (so a burst
+of ingests is covered by one build) and then builds only if documents changed since the active
+version was built. Queued duplicates therefore cost one cheap check each: the first one builds,
+the rest find the index current. The file lock in search.indexing keeps builds exclusive
+across processes (e.g. a `manage.py reindex` run by hand at the same time).
+"""
 
 from __future__ import annotations
 
 import logging
 import subprocess
 import sys
-from datetime import timedelta
+import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.db.models import Max
 
 log = logging.getLogger(__name__)
 
-REBUILD_SCHEDULE = "index-rebuild"
-REBUILD_DEBOUNCE_SECONDS = 20
 MANAGE = Path(__file__).resolve().parents[1] / "manage.py"
 
 
-def index_rebuild_request(*, reason: str, delay_seconds: int = REBUILD_DEBOUNCE_SECONDS) -> None:
-    """Ask the cluster for a rebuild in `delay_seconds`; requests within that window share one build."""
-    from django_q.models import Schedule
+def index_rebuild_request(*, reason: str, force: bool = False) -> None:
+    """Queue a rebuild for the cluster (cheap; safe to call after every ingest)."""
+    from django_q.tasks import async_task
 
-    run_at = timezone.now() + timedelta(seconds=delay_seconds)
-    with transaction.atomic():
-        pending = Schedule.objects.filter(name=REBUILD_SCHEDULE).first()
-        if pending is None:
-            Schedule.objects.create(
-                name=REBUILD_SCHEDULE, func="search.tasks.index_rebuild", schedule_type=Schedule.ONCE,
-                repeats=-1, next_run=run_at,
-            )
-        elif delay_seconds == 0 and pending.next_run > run_at:
-            pending.next_run = run_at
-            pending.save(update_fields=["next_run"])
+    async_task("search.tasks.index_rebuild", reason=reason, force=force, group="index-rebuild")
     log.info("index rebuild requested (%s)", reason)
 
 
-def index_rebuild() -> str:
+def index_is_stale() -> bool:
+    """True when no version is active or documents changed since the active one was built."""
+    from .models import Document, IndexBuild
+
+    active = IndexBuild.objects.filter(is_active=True).first()
+    if active is None:
+        return Document.objects.exists()
+    latest = Document.objects.aggregate(latest=Max("updated_at"))["latest"]
+    return (latest is not None and latest > active.started_at) or Document.objects.count() != active.documents
+
+
+def index_rebuild(reason: str = "", force: bool = False) -> str:
     """Build and activate a new version in a child process (both cores, memory freed afterwards)."""
+    time.sleep(settings.INDEX_REBUILD_DELAY_SECONDS)
+    if not force and not index_is_stale():
+        return "index already up to date"
     result = subprocess.run(
         [sys.executable, str(MANAGE), "reindex", "--verbosity", "0"],
-        capture_output=True, text=True, timeout=settings.Q_CLUSTER["timeout"] - 60,
+        capture_output=True, text=True, timeout=max(60, settings.Q_CLUSTER["timeout"] - 60),
     )
     if result.returncode == 0:
         return result.stdout.strip()
     if "another index build is running" in result.stderr:
-        index_rebuild_request(reason="a build was already running", delay_seconds=60)
-        return "another build was running; retrying in a minute"
+        index_rebuild_request(reason="a build was already running")
+        return "another build was running; queued again"
     raise RuntimeError(f"reindex failed: {result.stderr.strip()[-2000:]}")
