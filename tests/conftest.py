@@ -57,6 +57,7 @@ def index_dir(settings, tmp_path):
     """A fresh, empty index directory for this test, and a holder that forgets older ones."""
     from search.active_index import holder
 
+    settings.DATA_DIR = tmp_path
     settings.INDEX_DIR = tmp_path / "index"
     settings.INDEX_CHECK_SECONDS = 0
     holder.reset()

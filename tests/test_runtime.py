@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -102,7 +103,21 @@ def test_start_ingest_hot_swap_build_kill_cluster_restart_and_stop(stack, tmp_pa
     first_version = stack.health()["index_version"]
     assert stack.search("proof of stake")["total"] > 0
 
-    # A new document, ingested by hand, is rebuilt by the cluster and served by every worker.
+    # A new document, ingested by hand, is rebuilt by the cluster and served by every worker,
+    # while searches keep being answered (none may fail during the swap).
+    failures, answered, stop = [], [0], threading.Event()
+
+    def keep_searching():
+        while not stop.is_set():
+            try:
+                if requests.get(f"{stack.url}/api/search", params={"q": "bitcoin"}, timeout=5).status_code != 200:
+                    failures.append("non-200")
+                answered[0] += 1
+            except requests.RequestException as exc:
+                failures.append(str(exc))
+
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
     doc = tmp_path / "zephyrium.md"
     doc.write_text("# Zephyrium\n\nZephyrium is an imaginary coin used to test hot index swaps.\n")
     assert stack.manage("ingest", str(doc), "--source", "tests").returncode == 0
@@ -110,6 +125,9 @@ def test_start_ingest_hot_swap_build_kill_cluster_restart_and_stop(stack, tmp_pa
         lambda: (v := stack.health()["index_version"]) != first_version and v, 120, "the cluster to rebuild"
     )
     wait_for(lambda: stack.workers_serving(new_version), 30, "every worker to swap")
+    stop.set()
+    searcher.join()
+    assert failures == [] and answered[0] > 20
     for _ in range(10):
         hits = stack.search("zephyrium imaginary coin")["hits"]
         assert hits and hits[0]["document"]["title"] == "Zephyrium"

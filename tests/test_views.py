@@ -101,3 +101,16 @@ def test_filters_through_the_api(client, site):
     assert client.get("/api/search", {"q": "ether", "coin": "solana"}).json()["total"] == 0
     assert client.get("/api/search", {"q": "ether", "source": "guides"}).json()["total"] == 2
     assert client.get("/api/search", {"q": "ether", "from": "2020-01-01"}).json()["total"] == 0
+
+
+def test_health_reports_build_cluster_tasks_and_memory(client, site, settings):
+    from search.health import cluster_heartbeat
+
+    body = client.get("/health").json()
+    assert body["last_build"]["status"] == "succeeded" and body["last_build"]["version"] == site.version
+    assert body["cluster"] == {"alive": False, "heartbeat_age_seconds": None}
+    assert body["worker"]["rss_bytes"] > 10_000_000 and body["artifact_bytes"] > 0
+    assert body["pending_tasks"] == 0
+    cluster_heartbeat()
+    cluster = client.get("/health").json()["cluster"]
+    assert cluster["alive"] is True and cluster["heartbeat_age_seconds"] < 5

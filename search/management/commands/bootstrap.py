@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from cryptosights_project.schedules import schedules_ensure
-from search.indexing import active_build, index_build
+from search.indexing import BuildInProgress, active_build, build_lock, index_build, recover_interrupted_builds
 from search.ingest import paths_ingest
 from search.models import Document
 
@@ -19,6 +19,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        try:
+            with build_lock():  # only when no build is running: clean up after killed ones
+                recover_interrupted_builds()
+        except BuildInProgress:
+            pass
         if not Document.objects.exists():
             report = paths_ingest([STARTER_CORPUS], source="cryptosights-guides")
             self.stdout.write(f"Starter corpus: {report.summary()}.")
