@@ -85,3 +85,28 @@ class IndexBuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.status}{', active' if self.is_active else ''})"
+
+
+class Ranker(models.Model):
+    """A named, versioned set of ranking parameters. Exactly one is the incumbent (serves
+    everyone); at most one is the challenger (served in interleaved comparisons). Rows are never
+    edited after use: a change is a new ranker, so every logged search names what served it."""
+
+    name = models.SlugField(max_length=100, unique=True)
+    params = models.JSONField(help_text="k1, b, title_weight, alias_weight, expansions, spelling, feedback_boost.")
+    is_incumbent = models.BooleanField(default=False)
+    is_challenger = models.BooleanField(default=False)
+    origin = models.CharField(max_length=200, blank=True, help_text="Who made it: default, tuning run N, staff.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_incumbent"], condition=Q(is_incumbent=True), name="one_incumbent_ranker"),
+            models.UniqueConstraint(fields=["is_challenger"], condition=Q(is_challenger=True), name="one_challenger_ranker"),
+        ]
+
+    def __str__(self) -> str:
+        role = " (incumbent)" if self.is_incumbent else " (challenger)" if self.is_challenger else ""
+        return f"{self.name}{role}"

@@ -177,3 +177,15 @@ def test_coin_counts_and_document_key_terms(index):
     assert counts["bitcoin"] == 6 and counts["solana"] == 2 and counts["dogecoin"] == 0
     terms = [term for term, _ in index.document_key_terms(2, limit=3)]
     assert terms == ["base", "ethereum", "burn"]
+
+
+def test_expansions_add_weighted_terms_and_boosts_reorder_only_matches(index):
+    plain = index.rank(analyze("ether"), per_doc=None)
+    assert set(_slugs(index, plain)) == {"eth-a"}
+    expanded = index.rank(analyze("ether"), expansions={"ethereum": 0.5}, per_doc=None)
+    assert expanded.total > plain.total
+    assert max(expanded.scores) >= max(plain.scores)
+    fees = index.rank(analyze("fees"), per_doc=None)
+    boosted = index.rank(analyze("fees"), per_doc=None, doc_boost={3: 0.5})  # sol-a
+    assert _slugs(index, boosted)[0] == "sol-a" and boosted.total == fees.total
+    assert index.rank(analyze("wallets"), doc_boost={3: 5.0}).total == index.rank(analyze("wallets")).total

@@ -171,13 +171,27 @@ class Index:
             float(self.term_idf[term_id]), self.post_tf[start:end], self.sent_len[ids], self.avgdl, params.k1, params.b
         )
 
-    def score(self, terms: list[str], params: RankParams = RankParams()) -> tuple[np.ndarray, np.ndarray]:
+    def score(
+        self,
+        terms: list[str],
+        params: RankParams = RankParams(),
+        *,
+        expansions: dict[str, float] | None = None,
+        doc_boost: dict[int, float] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(candidate sentence ids ascending, their scores) for a bag of query terms.
 
-        A term repeated in the query counts once per occurrence, as in rank-bm25.
+        A term repeated in the query counts once per occurrence, as in rank-bm25. `expansions`
+        adds other terms with a weight below one (coin aliases, learned synonyms); `doc_boost`
+        multiplies the scores of a document's sentences by (1 + boost), so feedback can reorder
+        matching sentences but never make a non-matching one appear.
         """
         id_parts, weight_parts = [], []
-        term_counts = Counter(t for t in (self.term_id(term) for term in terms) if t >= 0)
+        term_counts: Counter = Counter(t for t in (self.term_id(term) for term in terms) if t >= 0)
+        for term, weight in (expansions or {}).items():
+            tid = self.term_id(term)
+            if tid >= 0 and tid not in term_counts:
+                term_counts[tid] = weight
         for tid, count in term_counts.items():
             start, end = int(self.post_ptr[tid]), int(self.post_ptr[tid + 1])
             if start == end:
@@ -193,6 +207,11 @@ class Index:
             scores = np.bincount(inverse, weights=np.concatenate(weight_parts).astype(np.float64))
         if params.title_weight:
             scores = scores + params.title_weight * self._title_scores(term_counts, params)[self.sent_doc[candidates]]
+        if doc_boost:
+            factors = np.ones(self.document_count, dtype=np.float64)
+            for doc, boost in doc_boost.items():
+                factors[doc] += boost
+            scores = scores * factors[self.sent_doc[candidates]]
         return candidates, scores
 
     def _title_scores(self, term_counts: Counter, params: RankParams) -> np.ndarray:
@@ -251,13 +270,15 @@ class Index:
         per_doc: int | None = 2,
         page_size: int = 10,
         sort: str = "relevance",
+        expansions: dict[str, float] | None = None,
+        doc_boost: dict[int, float] | None = None,
     ) -> Ranking:
         """Sentences ranked by score (ties by sentence id), or by document date when sort="date".
 
         With `per_doc`, a page of `page_size` holds at most `per_doc` sentences of one document;
         the others move on to later pages rather than being dropped.
         """
-        candidates, scores = self.score(terms, params)
+        candidates, scores = self.score(terms, params, expansions=expansions, doc_boost=doc_boost)
         mask = self.filter_mask(candidates, filters)
         if mask is not None:
             candidates, scores = candidates[mask], scores[mask]
