@@ -189,3 +189,16 @@ def test_expansions_add_weighted_terms_and_boosts_reorder_only_matches(index):
     boosted = index.rank(analyze("fees"), per_doc=None, doc_boost={3: 0.5})  # sol-a
     assert _slugs(index, boosted)[0] == "sol-a" and boosted.total == fees.total
     assert index.rank(analyze("wallets"), doc_boost={3: 5.0}).total == index.rank(analyze("wallets")).total
+
+
+def test_spelling_corrects_unknown_words_only(starter_index):
+    assert starter_index.correct("how does etherum stakng work") == "how does ethereum staking work"
+    assert starter_index.correct("bitcoin mining") is None
+    assert starter_index.correct("zzqqxx") is None
+
+
+def test_completion_offers_frequent_words_with_the_prefix(starter_index):
+    completions = starter_index.complete("stak")
+    assert completions and all(word.startswith("stak") for word in completions)
+    assert completions[0] == "staking"
+    assert starter_index.complete("") == [] and starter_index.complete("qqqzz") == []

@@ -18,19 +18,21 @@ import multiprocessing
 import os
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 import numpy as np
 
-from ..nlp.analyzer import ANALYZER_VERSION, analyze
+from ..nlp.analyzer import ANALYZER_VERSION, analyze, analyze_with_words
 from ..nlp.coins import COINS, detect_coins
 from ..nlp.sentences import SentenceSplitter, params_from_json, params_to_json, train_punkt
 from ..nlp.sentiment import sentiment_score
 from .artifact import ArtifactWriter
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
+SPELLING_MIN_COUNT = 2
 NO_DATE = np.iinfo(np.int32).min
 COIN_SLUGS = [coin.slug for coin in COINS]
 COIN_WORDS = (len(COIN_SLUGS) + 63) // 64
@@ -91,12 +93,14 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
     sent_doc, sent_len, sentiment, coin_rows = [], [], [], []
     post_sent, post_term, post_tf = [], [], []
     title_terms = []
+    words: Counter = Counter()
     for doc_i, (title, text) in enumerate(docs):
         title_terms.append(analyze(title))
         for sentence in _splitter.iter_split(text):
             sid = len(sentences)
             sentences.append(sentence)
-            terms = analyze(sentence)
+            terms, sentence_words = analyze_with_words(sentence)
+            words.update(sentence_words)
             sent_doc.append(doc_i)
             sent_len.append(len(terms))
             sentiment.append(sentiment_score(sentence))
@@ -124,6 +128,7 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
         "post_term": np.asarray(post_term, dtype=np.int32),
         "post_tf": np.minimum(np.asarray(post_tf, dtype=np.int64), 65535).astype(np.uint16),
         "title_terms": title_terms,
+        "words": words,
     }
 
 
@@ -197,6 +202,7 @@ def build_index(
         vocab = _Vocabulary()
         parts: dict[str, list] = {k: [] for k in ("sent_doc", "sent_len", "sentiment", "coins", "post_sent", "post_term", "post_tf")}
         sentences: list[str] = []
+        words: Counter = Counter()
         title_rows, title_terms, title_tfs, title_len = [], [], [], []
         doc_offset = 0
         for chunk in _analyzed_chunks(docs, punkt_json, _worker_count(workers)):
@@ -208,6 +214,7 @@ def build_index(
             for key in ("sent_len", "sentiment", "coins"):
                 parts[key].append(chunk[key])
             sentences.extend(chunk["sentences"])
+            words.update(chunk["words"])
             for i, terms in enumerate(chunk["title_terms"]):
                 title_len.append(len(terms))
                 counts: dict[str, int] = {}
@@ -291,6 +298,10 @@ def build_index(
         w.strings("doc_slug", [d.slug for d in docs])
         w.strings("doc_title", [d.title for d in docs])
         w.strings("doc_url", [d.url for d in docs])
+        # Surface words seen at least twice: the spelling dictionary and query completions.
+        spelled = sorted((word, count) for word, count in words.items() if count >= SPELLING_MIN_COUNT)
+        w.strings("words", [word for word, _ in spelled])
+        w.array("word_count", np.asarray([count for _, count in spelled], dtype=np.int64))
         w.text("punkt.json", punkt_json)
         timings["write"] = time.perf_counter() - clock
         timings["total"] = time.perf_counter() - started

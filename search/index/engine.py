@@ -13,6 +13,7 @@ title).
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -97,6 +98,9 @@ class Index:
         self.doc_slug = artifact.load_strings(self.path, "doc_slug")
         self.doc_title = artifact.load_strings(self.path, "doc_title")
         self.doc_url = artifact.load_strings(self.path, "doc_url")
+        self.words = artifact.load_strings(self.path, "words")
+        self.word_count = load("word_count")
+        self._spelling = None
         self._key_to_doc: dict[int, int] | None = None
         self._coin_counts: dict[str, int] | None = None
 
@@ -160,6 +164,34 @@ class Index:
                 weighted.append((term, tf * float(self.term_idf[tid])))
         weighted.sort(key=lambda item: (-item[1], item[0]))
         return weighted[:limit]
+
+    # --- words: spelling and completion -----------------------------------------------------
+
+    def knows(self, word: str) -> bool:
+        """True when every index term of `word` occurs in the index (stop words count as known)."""
+        return all(self.term_id(term) >= 0 for term in analyze(word))
+
+    @property
+    def spelling(self):
+        if self._spelling is None:
+            from ..nlp.spelling import SpellingCorrector
+
+            self._spelling = SpellingCorrector(zip((self.words[i] for i in range(len(self.words))), self.word_count))
+        return self._spelling
+
+    def correct(self, query: str) -> str | None:
+        return self.spelling.correct(query, self.knows)
+
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """The most frequent index words starting with `prefix` (lower case)."""
+        prefix = prefix.lower()
+        if not prefix:
+            return []
+        start = bisect.bisect_left(self.words, prefix)
+        end = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo=start)
+        end = min(end, start + 5000)  # a one-letter prefix: the first 5,000 are plenty to rank
+        best = np.argsort(-np.asarray(self.word_count[start:end]), kind="stable")[:limit]
+        return [self.words[start + int(i)] for i in best]
 
     # --- scoring ----------------------------------------------------------------------------
 

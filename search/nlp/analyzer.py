@@ -94,6 +94,17 @@ def analyze(text: str) -> list[str]:
     return terms
 
 
+def analyze_with_words(text: str) -> tuple[list[str], list[str]]:
+    """analyze(text), plus the lower-cased alphabetic words as written (for spelling and completion)."""
+    terms: list[str] = []
+    words: list[str] = []
+    for raw in _tokenizer.tokenize(text):
+        terms.extend(token_terms(raw))
+        if raw.isalpha():
+            words.append(raw.lower())
+    return terms, words
+
+
 def analyze_spans(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
     """(start, end, terms) for every token of the text, for highlighting query terms."""
     return [(start, end, token_terms(text[start:end])) for start, end in _tokenizer.span_tokenize(text)]
