@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .logging import normalize_query
+from search.query import normalize_query
 from .models import QueryLog
 
 LEGACY_COIN_SLUGS = {"hamstercoin": "hamster-kombat", "general crypto": ""}

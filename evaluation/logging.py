@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from search.query import normalize_query
+
 from . import identity
 from .models import QueryLog
 
@@ -33,10 +35,6 @@ _retry_queue: queue.Queue = queue.Queue(maxsize=10_000)
 _worker: threading.Thread | None = None
 _worker_lock = threading.Lock()
 stats = {"written": 0, "retried": 0, "failed": 0}
-
-
-def normalize_query(text: str) -> str:
-    return " ".join(text.lower().split())[:500]
 
 
 @contextmanager
@@ -77,8 +75,8 @@ def search_log_record(*, request, response, interface: str) -> str:
             interface=interface,
             session_hash=identity.session_hash(request),
             client_hash=identity.client_hash(request),
-            corrected_query=getattr(response, "corrected_query", "") or "",
-            interleaving=getattr(response, "interleaving", None) or {},
+            corrected_query=response.corrected_query,
+            interleaving=response.interleaving,
         )
     except Exception:  # a bug here must not cost the visitor the answer
         log.exception("could not prepare a query log")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from pathlib import Path
 
-from search.index.engine import Index, RankParams
-from search.nlp.analyzer import analyze
+from search.index.engine import Index
+from search.query import MAX_QUERY_CHARS, SearchRequest, rank_request
+from search.rankers import RankerConfig
 
 from .metrics import OfflineResult, offline_metrics
 
@@ -39,9 +39,10 @@ def load_qrels(path: Path) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def document_ranking(index: Index, query: str, params: RankParams, k: int = 10) -> list[str]:
-    """Document ids in the order their best sentence ranks."""
-    ranking = index.rank(analyze(query), params=params, limit=SENTENCES_PER_QUERY, per_doc=None)
+def document_ranking(index: Index, query: str, ranker: RankerConfig, k: int = 10) -> list[str]:
+    """Document ids in the order their best sentence ranks, as the site would rank them."""
+    request = SearchRequest(q=" ".join(query.split())[:MAX_QUERY_CHARS])
+    ranking = rank_request(index, request, ranker, limit=SENTENCES_PER_QUERY, page_size=SENTENCES_PER_QUERY).ranking
     docs: list[str] = []
     seen = set()
     for sid in ranking.sentence_ids:
@@ -54,6 +55,5 @@ def document_ranking(index: Index, query: str, params: RankParams, k: int = 10) 
     return docs
 
 
-def evaluate(index: Index, qrels: dict[str, dict[str, int]], params: RankParams,
-             run: Callable[[str], list[str]] | None = None) -> OfflineResult:
-    return offline_metrics(qrels, run or (lambda q: document_ranking(index, q, params)))
+def evaluate(index: Index, qrels: dict[str, dict[str, int]], ranker: RankerConfig) -> OfflineResult:
+    return offline_metrics(qrels, lambda q: document_ranking(index, q, ranker))

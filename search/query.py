@@ -9,6 +9,7 @@ evaluation app's single logging function.
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -16,17 +17,19 @@ from datetime import date
 
 from django.utils.html import escape
 
-from .index.engine import Filters, Index, RankParams
+from .index.engine import Filters, Index
+from .interleaving import team_draft
 from .nlp.analyzer import analyze, analyze_spans
 from .nlp.coins import COIN_BY_SLUG, detect_coins
 from .nlp.sentiment import sentiment_label
+from .rankers import RankerConfig, expansion_terms
+from .rankers import holder as ranker_holder
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 100
 SORTS = ("relevance", "date")
-# The shipped ranker until tuning promotes another: BM25 plus the document title's match.
-DEFAULT_RANKER_ID = "bm25-title-1.0"
-DEFAULT_PARAMS = RankParams(k1=1.5, b=0.75, title_weight=1.0)
+# Share of first result pages interleaved when a challenger ranker exists.
+INTERLEAVE_SHARE = 0.1
 
 
 class InvalidQuery(ValueError):
@@ -136,8 +139,11 @@ class SearchResponse:
     query_coins: list[str] = field(default_factory=list)
     timings_ms: dict = field(default_factory=dict)
     index_version: str = ""
-    ranker_id: str = DEFAULT_RANKER_ID
+    ranker_id: str = ""
     page_size: int = 10
+    did_you_mean: str = ""  # a corrected query to offer
+    corrected_query: str = ""  # what was searched instead, when the query as typed found nothing
+    interleaving: dict = field(default_factory=dict)  # {"a": ranker, "b": ranker, "teams": {id: "a"|"b"}}
 
     @property
     def pages(self) -> int:
@@ -189,30 +195,96 @@ def build_hit(index: Index, sid: int, score: float, query_terms: set[str], rank:
     return hit
 
 
-def run_search(index: Index, request: SearchRequest, *, params: RankParams = DEFAULT_PARAMS,
-               ranker_id: str = DEFAULT_RANKER_ID, page_size: int = 10) -> SearchResponse:
-    started = time.perf_counter()
-    terms = analyze(request.q)
-    analyzed = time.perf_counter()
-    ranking = index.rank(
-        terms, params=params, filters=request.filters, offset=(request.page - 1) * page_size,
-        limit=page_size, page_size=page_size, sort=request.sort,
+def normalize_query(text: str) -> str:
+    """The form queries are grouped and judged by: lower case, single spaces."""
+    return " ".join(text.lower().split())[:MAX_QUERY_CHARS]
+
+
+def doc_boosts(index: Index, ranker: RankerConfig, query: str) -> dict[int, float]:
+    judged = ranker.boosts.get(normalize_query(query)) if ranker.feedback_boost else None
+    if not judged:
+        return {}
+    boosts = {}
+    for slug, grade in judged.items():
+        doc = index.doc_of_slug(slug)
+        if doc is not None and grade > 0:
+            boosts[doc] = ranker.feedback_boost * min(int(grade), 3)
+    return boosts
+
+
+def _rank_once(index: Index, request: SearchRequest, ranker: RankerConfig, terms: list[str],
+               corrected_terms: list[str], *, offset: int, limit: int, page_size: int):
+    expansions = expansion_terms(ranker, terms)
+    if ranker.spelling:
+        expansions.update({term: 1.0 for term in corrected_terms if term not in terms})
+    return index.rank(
+        terms, params=ranker.rank_params, filters=request.filters, offset=offset, limit=limit,
+        page_size=page_size, sort=request.sort, expansions=expansions, doc_boost=doc_boosts(index, ranker, request.q),
     )
+
+
+@dataclass
+class RankedRequest:
+    ranking: object  # engine Ranking
+    searched_terms: list[str]
+    corrected_terms: list[str]
+    did_you_mean: str = ""
+    corrected_query: str = ""
+
+
+def rank_request(index: Index, request: SearchRequest, ranker: RankerConfig, *, offset: int = 0, limit: int = 10,
+                 page_size: int = 10) -> RankedRequest:
+    """The ranking a visitor gets: analysis, spelling, expansions, boosts, and a corrected re-run
+    when the query as typed finds nothing. Offline evaluation uses this too."""
+    terms = analyze(request.q)
+    did_you_mean = (index.correct(request.q) or "") if request.q else ""
+    corrected_terms = analyze(did_you_mean) if did_you_mean else []
+    ranking = _rank_once(index, request, ranker, terms, corrected_terms, offset=offset, limit=limit,
+                         page_size=page_size)
+    if ranking.total == 0 and did_you_mean:
+        # Nothing found as typed: search the correction instead, and say so.
+        ranking = _rank_once(index, request, ranker, corrected_terms, [], offset=offset, limit=limit,
+                             page_size=page_size)
+        return RankedRequest(ranking, corrected_terms, corrected_terms, did_you_mean, corrected_query=did_you_mean)
+    return RankedRequest(ranking, terms, corrected_terms, did_you_mean)
+
+
+def run_search(index: Index, request: SearchRequest, *, ranker: RankerConfig | None = None,
+               challenger: RankerConfig | None = None, interleave_share: float = INTERLEAVE_SHARE,
+               page_size: int = 10, rng: random.Random | None = None) -> SearchResponse:
+    """Answer one request. Without an explicit ranker, the incumbent serves (and, on a share of
+    first pages, is interleaved with the challenger)."""
+    started = time.perf_counter()
+    if ranker is None:
+        ranker, challenger = ranker_holder.current()
+    offset = (request.page - 1) * page_size
+    ranked_request = rank_request(index, request, ranker, offset=offset, limit=page_size, page_size=page_size)
+    ranking, searched_terms = ranked_request.ranking, ranked_request.searched_terms
+    corrected_terms = ranked_request.corrected_terms
+    rng = rng or random.Random()
+    ranker_id, interleaving = ranker.name, {}
+    if (challenger is not None and request.page == 1 and request.sort == "relevance" and ranking.total
+            and rng.random() < interleave_share):
+        other = rank_request(index, request, challenger, limit=page_size, page_size=page_size).ranking
+        scores = dict(zip(other.sentence_ids, other.scores)) | dict(zip(ranking.sentence_ids, ranking.scores))
+        merged, teams = team_draft(ranking.sentence_ids, other.sentence_ids, length=page_size, rng=rng)
+        ranking.sentence_ids, ranking.scores = merged, [scores[sid] for sid in merged]
+        ranker_id = f"interleaved:{ranker.name}|{challenger.name}"
+        interleaving = {"a": ranker.name, "b": challenger.name, "teams": {str(k): v for k, v in teams.items()}}
     ranked = time.perf_counter()
-    term_set = set(terms)
-    first_rank = (request.page - 1) * page_size + 1
+    term_set = set(searched_terms) | (set(corrected_terms) if ranker.spelling else set())
     hits = [
-        build_hit(index, sid, score, term_set, first_rank + i)
+        build_hit(index, sid, score, term_set, offset + 1 + i)
         for i, (sid, score) in enumerate(zip(ranking.sentence_ids, ranking.scores))
     ]
     done = time.perf_counter()
     return SearchResponse(
-        request=request, hits=hits, total=ranking.total, query_terms=terms,
+        request=request, hits=hits, total=ranking.total, query_terms=searched_terms,
         query_coins=detect_coins(request.q, query=True), index_version=index.version, ranker_id=ranker_id,
-        page_size=page_size,
+        page_size=page_size, did_you_mean=ranked_request.did_you_mean,
+        corrected_query=ranked_request.corrected_query, interleaving=interleaving,
         timings_ms={
-            "analyze": round((analyzed - started) * 1000, 3),
-            "rank": round((ranked - analyzed) * 1000, 3),
+            "rank": round((ranked - started) * 1000, 3),
             "hits": round((done - ranked) * 1000, 3),
             "total": round((done - started) * 1000, 3),
         },

@@ -115,3 +115,13 @@ def test_reindex_without_documents_says_so(index_dir):
     with pytest.raises(CommandError, match="no documents"):
         call_command("reindex", verbosity=0)
     assert IndexBuild.objects.get().status == "failed"
+
+
+def test_bootstrap_rebuilds_when_the_active_version_cannot_be_loaded(index_dir, capsys):
+    _store("Bitcoin miners secure the network.")
+    old = index_build()
+    manifest = index_dir / old.version / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"analyzer_version": "1"', '"analyzer_version": "0"'))
+    call_command("bootstrap")
+    assert "cannot be loaded" in capsys.readouterr().out
+    assert IndexBuild.objects.get(is_active=True).version != old.version

@@ -97,9 +97,9 @@ def test_bad_parameters_on_the_page_get_a_400_page_not_a_traceback(client, site)
 
 
 def test_filters_through_the_api(client, site):
-    assert client.get("/api/search", {"q": "ether", "coin": "ethereum"}).json()["total"] == 2
+    assert client.get("/api/search", {"q": "ether", "coin": "ethereum"}).json()["total"] == 3  # with the ethereum alias
     assert client.get("/api/search", {"q": "ether", "coin": "solana"}).json()["total"] == 0
-    assert client.get("/api/search", {"q": "ether", "source": "guides"}).json()["total"] == 2
+    assert client.get("/api/search", {"q": "ether", "source": "guides"}).json()["total"] == 3
     assert client.get("/api/search", {"q": "ether", "from": "2020-01-01"}).json()["total"] == 0
 
 

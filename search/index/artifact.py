@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: surface-word dictionary (words, word_count)
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".tmp-"
 

@@ -102,6 +102,7 @@ class Index:
         self.word_count = load("word_count")
         self._spelling = None
         self._key_to_doc: dict[int, int] | None = None
+        self._slug_to_doc: dict[str, int] | None = None
         self._coin_counts: dict[str, int] | None = None
 
     # --- sizes and lookups ------------------------------------------------------------------
@@ -133,6 +134,11 @@ class Index:
         if self._key_to_doc is None:
             self._key_to_doc = {int(k): i for i, k in enumerate(self.doc_key)}
         return self._key_to_doc.get(int(key))
+
+    def doc_of_slug(self, slug: str) -> int | None:
+        if self._slug_to_doc is None:
+            self._slug_to_doc = {self.doc_slug[i]: i for i in range(self.document_count)}
+        return self._slug_to_doc.get(slug)
 
     def doc_date_of(self, doc: int) -> date | None:
         days = int(self.doc_date[doc])

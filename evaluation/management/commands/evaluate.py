@@ -8,8 +8,7 @@ from django.utils import timezone
 from evaluation.models import MetricSnapshot
 from evaluation.offline import QrelsError, evaluate, load_qrels
 from search.active_index import get_index
-from search.index.engine import RankParams
-from search.query import DEFAULT_PARAMS, DEFAULT_RANKER_ID
+from search.rankers import BASELINE, holder
 
 
 class Command(BaseCommand):
@@ -18,11 +17,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--qrels", required=True, type=Path)
         parser.add_argument("--out", type=Path, help="per-query results (TSV); default: evaluation-<ranker>.tsv in DATA_DIR")
+        parser.add_argument("--baseline", action="store_true", help="start from plain BM25 (the rank-bm25 reference)")
         parser.add_argument("--k1", type=float)
         parser.add_argument("--b", type=float)
         parser.add_argument("--title-weight", type=float)
 
-    def handle(self, *args, qrels, out, k1, b, title_weight, **options):
+    def handle(self, *args, qrels, out, baseline, k1, b, title_weight, **options):
         index = get_index()
         if index is None:
             raise CommandError("no active index; run `manage.py reindex` first")
@@ -30,13 +30,12 @@ class Command(BaseCommand):
             judged = load_qrels(qrels)
         except QrelsError as exc:
             raise CommandError(str(exc)) from exc
-        params = RankParams(
-            k1=DEFAULT_PARAMS.k1 if k1 is None else k1,
-            b=DEFAULT_PARAMS.b if b is None else b,
-            title_weight=DEFAULT_PARAMS.title_weight if title_weight is None else title_weight,
-        )
-        ranker = DEFAULT_RANKER_ID if params == DEFAULT_PARAMS else f"k1={params.k1},b={params.b},title={params.title_weight}"
-        result = evaluate(index, judged, params)
+        config = BASELINE if baseline else holder.current()[0]
+        changes = {k: v for k, v in (("k1", k1), ("b", b), ("title_weight", title_weight)) if v is not None}
+        if changes:
+            config = config.with_changes(name=f"{config.name}+custom", **changes)
+        ranker = config.name
+        result = evaluate(index, judged, config)
         from django.conf import settings
 
         out = out or Path(settings.DATA_DIR) / f"evaluation-{ranker.replace('/', '_')}.tsv"
@@ -55,7 +54,7 @@ class Command(BaseCommand):
             index_version=index.version, ranker=ranker, metrics={**m, "qrels": qrels.name},
         )
         self.stdout.write(
-            f"ranker {ranker} on index {index.version}, {m['queries']} queries: "
+            f"ranker {ranker} ({config.describe()}) on index {index.version}, {m['queries']} queries: "
             f"nDCG@10 {m['ndcg10']:.4f}  MRR@10 {m['mrr10']:.4f}  recall@10 {m['recall10']:.4f}  hit@10 {m['hit10']:.4f}"
         )
         self.stdout.write(f"per-query results: {out}")

@@ -5,7 +5,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from cryptosights_project.schedules import schedules_ensure
-from search.indexing import BuildInProgress, active_build, build_lock, index_build, recover_interrupted_builds
+from search.index.artifact import ArtifactError
+from search.index.engine import Index
+from search.indexing import BuildInProgress, active_build, build_lock, index_build, index_dir, recover_interrupted_builds
 from search.ingest import paths_ingest
 from search.models import Document
 
@@ -27,11 +29,23 @@ class Command(BaseCommand):
         if not Document.objects.exists():
             report = paths_ingest([STARTER_CORPUS], source="cryptosights-guides")
             self.stdout.write(f"Starter corpus: {report.summary()}.")
-        if active_build() is None:
+        active = active_build()
+        reason = "no index is active" if active is None else self._unloadable(active.version)
+        if reason:
+            self.stdout.write(f"Building an index: {reason}.")
             build = index_build()
             self.stdout.write(f"Built and activated index {build.version} ({build.sentences:,} sentences).")
         self.stdout.write(f"Schedules: {', '.join(schedules_ensure())}.")
         self._superuser_from_environment()
+
+    @staticmethod
+    def _unloadable(version: str) -> str:
+        """Why the active version cannot serve (e.g. built by an older analyzer or format), or ''."""
+        try:
+            Index(index_dir() / version, verify_checksums=False)
+        except (ArtifactError, OSError) as exc:
+            return f"the active version {version} cannot be loaded ({exc})"
+        return ""
 
     def _superuser_from_environment(self):
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME")

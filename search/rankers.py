@@ -1,0 +1,201 @@
+"""Rankers: named, versioned parameter sets on top of BM25, and which one serves.
+
+A ranker's parameters:
+- k1, b: BM25 saturation and length normalisation;
+- title_weight: weight of the query's BM25 against the sentence's document title;
+- alias_weight: coin-alias expansion (BTC <-> bitcoin, ETH <-> ether/ethereum) at this weight;
+- expansions: learned expansions {term: {other term: weight}};
+- spelling: unknown query words also search for their correction (the page offers "did you
+  mean" either way, and a query that finds nothing is re-run corrected);
+- feedback_boost and boosts: per query, documents that visitors' behaviour judged relevant
+  get their sentences' scores multiplied by (1 + feedback_boost x grade). The boosts are a
+  snapshot taken when the ranker was made, so a ranker never changes after it served.
+
+The Ranker table (search.models) stores them; exactly one is the incumbent. Each process reads
+the incumbent and challenger at most every RANKER_CHECK_SECONDS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from .index.engine import RankParams
+from .nlp.analyzer import analyze
+from .nlp.coins import COINS
+
+log = logging.getLogger(__name__)
+RANKER_CHECK_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    name: str
+    k1: float = 1.5
+    b: float = 0.75
+    title_weight: float = 0.0
+    alias_weight: float = 0.0
+    spelling: bool = False
+    feedback_boost: float = 0.0
+    expansions: dict = field(default_factory=dict, hash=False, compare=False)
+    boosts: dict = field(default_factory=dict, hash=False, compare=False)  # query -> {doc slug: grade}
+
+    @property
+    def rank_params(self) -> RankParams:
+        return RankParams(k1=self.k1, b=self.b, title_weight=self.title_weight)
+
+    def params_json(self) -> dict:
+        data = asdict(self)
+        data.pop("name")
+        return data
+
+    @classmethod
+    def from_params(cls, name: str, params: dict) -> RankerConfig:
+        known = {f for f in cls.__dataclass_fields__ if f != "name"}
+        return cls(name=name, **{k: v for k, v in params.items() if k in known})
+
+    def with_changes(self, **changes) -> RankerConfig:
+        return replace(self, **changes)
+
+    def describe(self) -> str:
+        parts = [f"k1={self.k1:g}", f"b={self.b:g}", f"title={self.title_weight:g}"]
+        if self.alias_weight:
+            parts.append(f"aliases={self.alias_weight:g}")
+        if self.spelling:
+            parts.append("spelling")
+        if self.feedback_boost and self.boosts:
+            parts.append(f"feedback={self.feedback_boost:g}x{len(self.boosts)}q")
+        if self.expansions:
+            parts.append(f"expansions={len(self.expansions)}")
+        return " ".join(parts)
+
+    def fingerprint(self) -> str:
+        """Stable identity of the parameters (two rankers with equal fingerprints rank alike)."""
+        return json.dumps(self.params_json(), sort_keys=True)
+
+
+# The rank-bm25 reference configuration: where the self-improvement simulation starts.
+BASELINE = RankerConfig(name="bm25-baseline")
+# What a fresh site serves until tuning promotes something better (DESIGN.md §9: the title
+# signal is the largest single quality lever; see the README for its measured effect).
+DEFAULT = RankerConfig(name="bm25-title-v1", title_weight=1.0, alias_weight=0.5, spelling=True, feedback_boost=0.25)
+
+
+def _alias_table() -> dict[str, dict[str, float]]:
+    """term -> the other terms of the same coin (names, aliases, tickers)."""
+    table: dict[str, dict[str, float]] = {}
+    for coin in COINS:
+        terms = set()
+        for phrase in (coin.name, coin.ticker, *coin.aliases, *coin.extra_tickers):
+            analyzed = analyze(phrase)
+            if len(analyzed) == 1:
+                terms.add(analyzed[0])
+        for term in terms:
+            table.setdefault(term, {}).update({other: 1.0 for other in terms if other != term})
+    return table
+
+
+ALIASES = _alias_table()
+
+
+def expansion_terms(config: RankerConfig, terms: list[str]) -> dict[str, float]:
+    """Extra weighted terms for a query: coin aliases and learned expansions."""
+    extra: dict[str, float] = {}
+    present = set(terms)
+    for term in present:
+        if config.alias_weight:
+            for other in ALIASES.get(term, {}):
+                extra[other] = max(extra.get(other, 0.0), config.alias_weight)
+        for other, weight in config.expansions.get(term, {}).items():
+            extra[other] = max(extra.get(other, 0.0), float(weight))
+    return {t: w for t, w in extra.items() if t not in present}
+
+
+# --- which ranker serves ----------------------------------------------------------------------
+
+
+def _to_config(row) -> RankerConfig:
+    return RankerConfig.from_params(row.name, row.params)
+
+
+def ranker_save(config: RankerConfig, *, origin: str) -> RankerConfig:
+    """Store a ranker (its name must be new); returns it unchanged."""
+    from .models import Ranker
+
+    Ranker.objects.create(name=config.name, params=config.params_json(), origin=origin[:200])
+    return config
+
+
+def ranker_promote(name: str) -> None:
+    """Make `name` the incumbent (also the way to roll back to an earlier ranker)."""
+    from .models import Ranker
+
+    with transaction.atomic():
+        Ranker.objects.filter(is_incumbent=True).update(is_incumbent=False)
+        Ranker.objects.filter(name=name).update(is_incumbent=True, is_challenger=False, promoted_at=timezone.now())
+    holder.reset()
+
+
+def ranker_set_challenger(name: str | None) -> None:
+    from .models import Ranker
+
+    with transaction.atomic():
+        Ranker.objects.filter(is_challenger=True).update(is_challenger=False)
+        if name:
+            Ranker.objects.filter(name=name, is_incumbent=False).update(is_challenger=True)
+    holder.reset()
+
+
+def ensure_default_incumbent() -> None:
+    from .models import Ranker
+
+    if Ranker.objects.filter(is_incumbent=True).exists():
+        return
+    try:
+        with transaction.atomic():
+            if not Ranker.objects.filter(name=DEFAULT.name).exists():
+                Ranker.objects.create(name=DEFAULT.name, params=DEFAULT.params_json(), origin="default")
+            Ranker.objects.filter(name=DEFAULT.name).update(is_incumbent=True, promoted_at=timezone.now())
+    except IntegrityError:
+        pass  # another process did it first
+
+
+class RankerHolder:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self._checked_at = float("-inf")
+        self._incumbent: RankerConfig = DEFAULT
+        self._challenger: RankerConfig | None = None
+
+    def _refresh(self) -> None:
+        from .models import Ranker
+
+        self._checked_at = time.monotonic()
+        try:
+            rows = list(Ranker.objects.filter(is_incumbent=True) | Ranker.objects.filter(is_challenger=True))
+        except DatabaseError as exc:
+            log.warning("could not read rankers: %s", exc)
+            return
+        incumbent = next((r for r in rows if r.is_incumbent), None)
+        challenger = next((r for r in rows if r.is_challenger), None)
+        self._incumbent = _to_config(incumbent) if incumbent else DEFAULT
+        self._challenger = _to_config(challenger) if challenger else None
+
+    def current(self) -> tuple[RankerConfig, RankerConfig | None]:
+        if time.monotonic() - self._checked_at >= RANKER_CHECK_SECONDS:
+            with self._lock:
+                if time.monotonic() - self._checked_at >= RANKER_CHECK_SECONDS:
+                    self._refresh()
+        return self._incumbent, self._challenger
+
+
+holder = RankerHolder()
