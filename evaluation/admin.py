@@ -3,7 +3,7 @@ import csv
 from django.contrib import admin
 from django.http import StreamingHttpResponse
 
-from .models import Click, Feedback, Judgment, MetricSnapshot, QueryLog
+from .models import Click, Feedback, Judgment, MetricSnapshot, QueryLog, TuningRun
 
 
 class _Echo:
@@ -82,4 +82,14 @@ class MetricSnapshotAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TuningRun)
+class TuningRunAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "decision", "incumbent", "promoted", "gain", "p_value", "judged_queries")
+    list_filter = ("kind", "decision")
+    readonly_fields = [f.name for f in TuningRun._meta.fields]
+
+    def has_add_permission(self, request):
         return False

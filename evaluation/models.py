@@ -127,3 +127,34 @@ class MetricSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.window_start:%Y-%m-%d %H:%M}–{self.window_end:%H:%M} {self.ranker or 'all rankers'}"
+
+
+class TuningRun(models.Model):
+    """One decision of the self-improvement loop, for staff to inspect (and undo in Rankers)."""
+
+    class Kind(models.TextChoices):
+        OFFLINE = "offline", "Offline tuning on judged queries"
+        INTERLEAVING = "interleaving", "Online interleaved comparison"
+
+    class Decision(models.TextChoices):
+        PROMOTED = "promoted", "Promoted a new ranker"
+        BOOSTS = "boosts", "Refreshed feedback boosts"
+        CHALLENGER = "challenger", "Set a challenger for interleaving"
+        KEPT = "kept", "Kept the incumbent"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OFFLINE)
+    incumbent = models.CharField(max_length=100)
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    promoted = models.CharField(max_length=100, blank=True)
+    reason = models.TextField()
+    p_value = models.FloatField(null=True, blank=True)
+    gain = models.FloatField(null=True, blank=True, help_text="Relative MRR@10 gain on the test queries.")
+    judged_queries = models.PositiveIntegerField(default=0)
+    candidates = models.JSONField(default=list, blank=True, help_text="Every ranker tried, with its scores.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}: {self.decision}"

@@ -57,3 +57,14 @@ def document_ranking(index: Index, query: str, ranker: RankerConfig, k: int = 10
 
 def evaluate(index: Index, qrels: dict[str, dict[str, int]], ranker: RankerConfig) -> OfflineResult:
     return offline_metrics(qrels, lambda q: document_ranking(index, q, ranker))
+
+
+def per_query_mrr(index: Index, ranker: RankerConfig, qrels: dict[str, dict[str, int]]) -> dict[str, float]:
+    """MRR@10 of each judged query (relevant = grade >= 1): the tuner's scorer."""
+    scores = {}
+    for query, judged in qrels.items():
+        relevant = {doc for doc, grade in judged.items() if grade >= 1}
+        ranked = document_ranking(index, query, ranker)
+        first = next((i for i, doc in enumerate(ranked) if doc in relevant), None)
+        scores[query] = 1 / (first + 1) if first is not None else 0.0
+    return scores

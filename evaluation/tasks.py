@@ -10,3 +10,16 @@ def metrics_snapshot() -> str:
 
 def logs_purge_task() -> str:
     return str(logs_purge())
+
+
+def ranker_tune_task() -> str:
+    from search.active_index import get_index
+
+    from .improvement import interleaving_evaluate, ranker_tune
+
+    index = get_index()
+    if index is None:
+        return "no active index"
+    run = ranker_tune(index=index)
+    online = interleaving_evaluate()
+    return f"{run.decision}: {run.reason}" + (f" | interleaving: {online.reason}" if online else "")

@@ -10,6 +10,7 @@ from search.index.engine import Index
 from search.indexing import BuildInProgress, active_build, build_lock, index_build, index_dir, recover_interrupted_builds
 from search.ingest import paths_ingest
 from search.models import Document
+from search.rankers import ensure_default_incumbent
 
 STARTER_CORPUS = Path(__file__).resolve().parents[2] / "starter_corpus"
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Building an index: {reason}.")
             build = index_build()
             self.stdout.write(f"Built and activated index {build.version} ({build.sentences:,} sentences).")
+        ensure_default_incumbent()
         self.stdout.write(f"Schedules: {', '.join(schedules_ensure())}.")
         self._superuser_from_environment()
 
