@@ -20,3 +20,12 @@ fi
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q -r requirements.txt -r requirements-dev.txt
+
+# Headless Chromium for the browser tests (Debian's package; Playwright drives it, never downloads one).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  else
+    echo "Please install Debian's chromium package (the browser tests need /usr/bin/chromium)" >&2; exit 1
+  fi
+fi

@@ -1,23 +1,24 @@
-"""Thin views over the search service: pages, the JSON API and /health."""
+"""Thin page views over the search service. The JSON API is in search/api.py."""
 
 from __future__ import annotations
 
-import logging
+from urllib.parse import urlencode
 
-from django.http import Http404, JsonResponse
+from django.conf import settings
+from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from evaluation.logging import search_log_record
 
-from .active_index import get_index, holder
+from .active_index import get_index
 from .indexing import active_build
+from .models import Document
 from .nlp.coins import COIN_BY_SLUG, COINS
-from .query import InvalidQuery, parse_request, run_search, sentence_info
+from .query import InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
+from .site_stats import corpus_stats, summarize, surface_forms
 
-log = logging.getLogger(__name__)
 
 EXAMPLE_QUESTIONS = [
     "how does EIP-1559 burn fees?",
@@ -27,20 +28,44 @@ EXAMPLE_QUESTIONS = [
     "what is a Lightning Network payment channel",
     "Hamster Kombat HMSTR airdrop",
 ]
+INDEX_BUILDING = "The search index is being built. Please try again in a minute."
+
+# The markup of one hit is written once (search/_hit.html); the page's JavaScript clones this
+# empty rendering of it for results that arrive from /api/search.
+HIT_SKELETON = {
+    "id": 0, "html": "", "coins": [], "coin_badges": [], "context_before": [], "context_after": [],
+    "sentiment": {"label": "neutral", "score": 0.0},
+    "document": {"id": 0, "title": "", "url": "", "source": "", "date": None},
+}
 
 
-def _unavailable(request, message: str):
+def _unavailable(request, message: str = INDEX_BUILDING):
     return render(request, "search/unavailable.html", {"message": message}, status=503)
+
+
+def _coin_badges(slugs: list[str]) -> list[dict]:
+    return [{"slug": s, "name": COIN_BY_SLUG[s].name if s in COIN_BY_SLUG else s} for s in slugs]
 
 
 @require_GET
 def home(request):
     index = get_index()
-    return render(
-        request,
-        "search/home.html",
-        {"index": index, "examples": EXAMPLE_QUESTIONS, "build": active_build() if index else None},
-    )
+    return render(request, "search/home.html", {
+        "index": index,
+        "examples": EXAMPLE_QUESTIONS,
+        "stats": corpus_stats(index) if index else None,
+        "build": active_build() if index else None,
+    })
+
+
+def _search_url(search: SearchRequest, **changes) -> str:
+    """The bookmarkable /search/ query string of a request, with some parameters changed."""
+    params = {**search.as_dict(), **changes}
+    pairs = [(name, value) for name in ("q", "coin", "source", "from", "to", "sort", "page")
+             for value in (params[name] if isinstance(params[name], list) else [params[name]])
+             if value not in (None, "")]
+    pairs = [(n, v) for n, v in pairs if not (n == "page" and v == 1) and not (n == "sort" and v == "relevance")]
+    return "?" + urlencode(pairs)
 
 
 @require_GET
@@ -48,85 +73,85 @@ def home(request):
 def search_page(request):
     index = get_index()
     if index is None:
-        return _unavailable(request, "The search index is being built. Please try again in a minute.")
+        return _unavailable(request)
+    context = {"coins": COINS, "sources": index.sources, "hit_skeleton": HIT_SKELETON, "examples": EXAMPLE_QUESTIONS}
     try:
-        search_request = parse_request(request.GET)
+        search = parse_request(request.GET)
     except InvalidQuery as exc:
-        return render(request, "search/results.html", {"error": str(exc), "coins": COINS, "index": index}, status=400)
-    response = run_search(index, search_request) if search_request.q else None
-    log_id = search_log_record(request=request, response=response, interface="web") if response else ""
-    return render(
-        request,
-        "search/results.html",
-        {"response": response, "search": search_request, "coins": COINS, "sources": index.sources, "index": index,
-         "log_id": log_id},
-    )
+        raw = {"q": request.GET.get("q", "")[:500]}
+        return render(request, "search/results.html", {**context, "error": str(exc), "error_field": exc.field,
+                                                      "search": raw}, status=400)
+    context["search"] = search
+    context["active_filters"] = (len(search.coins) + len(search.sources) + bool(search.date_from)
+                                 + bool(search.date_to) + (search.sort != "relevance"))
+    if not search.q:
+        return render(request, "search/results.html", context)
+    response = run_search(index, search)
+    log_id = search_log_record(request=request, response=response, interface="web")
+    hits = [{**hit, "coin_badges": _coin_badges(hit["coins"])} for hit in response.hits]
+    query_coins = [
+        {**coin, "url": _search_url(search, coin=[coin["slug"]], page=1), "active": coin["slug"] in search.coins}
+        for coin in _coin_badges(response.query_coins)
+    ]
+    filtered = bool(search.filters)
+    suggestion = getattr(response, "did_you_mean", "")
+    return render(request, "search/results.html", {
+        **context,
+        "response": response,
+        "hits": hits,
+        "log_id": log_id,
+        "insight": summarize(response.hits),
+        "query_coins": query_coins,
+        "filtered": filtered,
+        "did_you_mean_url": _search_url(search, q=suggestion, page=1) if suggestion else "",
+        "unfiltered_url": _search_url(search, coin=[], source=[], **{"from": None, "to": None}, page=1),
+        "previous_url": _search_url(search, page=search.page - 1) if response.has_previous else "",
+        "next_url": _search_url(search, page=search.page + 1) if response.has_next else "",
+    })
 
 
 @require_GET
 def document_page(request, doc_id: int):
     index = get_index()
     if index is None:
-        return _unavailable(request, "The search index is being built. Please try again in a minute.")
+        return _unavailable(request)
     doc = index.doc_of_key(doc_id)
     if doc is None:
         raise Http404("No such document in the current index.")
-    highlight_id = request.GET.get("hit", "")
-    sentences = [sentence_info(index, sid) for sid in index.document_sentences(doc)]
-    return render(
-        request,
-        "search/document.html",
-        {
-            "title": index.doc_title[doc],
-            "url": index.doc_url[doc] if index.doc_url[doc].startswith(("http://", "https://")) else "",
-            "source": index.sources[int(index.doc_source[doc])],
-            "published": index.doc_date_of(doc),
-            "sentences": sentences,
-            "highlight_id": int(highlight_id) if highlight_id.isdigit() else None,
-        },
-    )
+    hit = request.GET.get("hit", "")
+    sentence_ids = index.document_sentences(doc)
+    sentences = [{**sentence_info(index, sid), "coin_badges": _coin_badges(index.sentence_coins(sid))}
+                 for sid in sentence_ids]
+    key_terms = [term for term, _ in index.document_key_terms(doc)]
+    words = surface_forms(index, key_terms, sentence_ids)
+    record = Document.objects.filter(pk=doc_id).values("authors", "status", "license").first() or {}
+    url = index.doc_url[doc]
+    return render(request, "search/document.html", {
+        "doc_id": doc_id,
+        "title": index.doc_title[doc],
+        "url": url if url.startswith(("http://", "https://")) else "",
+        "source": index.sources[int(index.doc_source[doc])],
+        "published": index.doc_date_of(doc),
+        "authors": [str(a) for a in record.get("authors") or [] if a],
+        "status": record.get("status", ""),
+        "license": record.get("license", ""),
+        "sentences": sentences,
+        "summary": summarize(sentences),
+        "key_terms": [words[t] for t in key_terms],
+        "highlight_id": int(hit) if hit.isdigit() else None,
+    })
+
+
+PAGES = {"about": "About", "faq": "Questions and answers", "privacy": "Privacy", "terms": "Terms of use"}
 
 
 @require_GET
-@ensure_csrf_cookie  # API clients send feedback with this cookie's token
-def api_search(request):
-    index = get_index()
-    if index is None:
-        return JsonResponse({"error": "the search index is being built; try again shortly"}, status=503)
-    try:
-        search_request = parse_request(request.GET)
-    except InvalidQuery as exc:
-        return JsonResponse({"error": str(exc), "field": exc.field}, status=400)
-    if not search_request.q:
-        return JsonResponse({"error": "'q' is required", "field": "q"}, status=400)
-    response = run_search(index, search_request)
-    log_id = search_log_record(request=request, response=response, interface="api")
-    return JsonResponse(
-        {
-            "log_id": log_id,
-            "query": search_request.as_dict(),
-            "total": response.total,
-            "pages": response.pages,
-            "hits": response.hits,
-            "query_coins": [{"slug": s, "name": COIN_BY_SLUG[s].name} for s in response.query_coins],
-            "timings_ms": response.timings_ms,
-            "index_version": response.index_version,
-            "ranker": response.ranker_id,
-        }
-    )
-
-
-@require_GET
-def health(request):
-    index = get_index()
-    body = {
-        "status": "ok" if index is not None else "starting",
-        "timestamp": timezone.now().isoformat(),
-        "index_loaded": index is not None,
-        "index_version": index.version if index else None,
-        "documents": index.document_count if index else 0,
-        "sentences": index.sentence_count if index else 0,
-    }
-    if holder.load_error:
-        body["index_error"] = holder.load_error
-    return JsonResponse(body, status=200 if index is not None else 503)
+def page(request, name: str):
+    """The site's static pages (about, FAQ, privacy, terms)."""
+    if name not in PAGES:
+        raise Http404("No such page.")
+    return render(request, f"pages/{name}.html", {
+        "page_title": PAGES[name],
+        "retention_days": settings.LOG_RETENTION_DAYS,
+        "examples": EXAMPLE_QUESTIONS,
+    })

@@ -1,0 +1,123 @@
+"""The JSON API under /api/ (POST /api/feedback lives in the evaluation app).
+
+Thin callers of the search service: parameters are validated by `parse_request`, errors are JSON
+400s {"error", "field"}, and /api/openapi.json describes every endpoint (a test checks real
+responses against it).
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET
+
+from evaluation.logging import search_log_record
+from evaluation.services import popular_queries
+
+from .active_index import get_index
+from .indexing import active_build
+from .nlp.coins import COIN_BY_SLUG
+from .openapi import openapi_document
+from .query import InvalidQuery, parse_request, run_search
+from .site_stats import corpus_stats, summarize, word_completions
+from .views import EXAMPLE_QUESTIONS
+
+INDEX_BUILDING = "the search index is being built; try again shortly"
+SUGGEST_MAX_CHARS = 100
+SUGGEST_LIMIT = 8
+POPULAR_CACHE_KEY, POPULAR_CACHE_SECONDS = "search:popular-queries", 300
+
+
+def _error(message: str, field: str | None = None, status: int = 400) -> JsonResponse:
+    body = {"error": message}
+    if field:
+        body["field"] = field
+    return JsonResponse(body, status=status)
+
+
+@require_GET
+@ensure_csrf_cookie  # API clients send feedback with this cookie's token
+def search(request):
+    index = get_index()
+    if index is None:
+        return _error(INDEX_BUILDING, status=503)
+    try:
+        search_request = parse_request(request.GET)
+    except InvalidQuery as exc:
+        return _error(str(exc), exc.field)
+    if not search_request.q:
+        return _error("'q' is required", "q")
+    response = run_search(index, search_request)
+    # The page's search-as-you-type marks its requests: partial questions are kept apart in the metrics.
+    interface = "live" if request.headers.get("X-Live-Search") == "1" else "api"
+    log_id = search_log_record(request=request, response=response, interface=interface)
+    return JsonResponse(
+        {
+            "log_id": log_id,
+            "query": search_request.as_dict(),
+            "total": response.total,
+            "pages": response.pages,
+            "hits": response.hits,
+            "query_coins": [{"slug": s, "name": COIN_BY_SLUG[s].name} for s in response.query_coins],
+            "insight": summarize(response.hits),
+            "did_you_mean": getattr(response, "did_you_mean", "") or "",
+            "corrected_query": getattr(response, "corrected_query", "") or "",
+            "timings_ms": response.timings_ms,
+            "index_version": response.index_version,
+            "ranker": response.ranker_id,
+        }
+    )
+
+
+def _popular_questions() -> list[str]:
+    """Past questions asked by at least three distinct visitors (cached: this runs per keystroke)."""
+    questions = cache.get(POPULAR_CACHE_KEY)
+    if questions is None:
+        questions = [row["query"] for row in popular_queries(min_sessions=3, limit=500)]
+        cache.set(POPULAR_CACHE_KEY, questions, POPULAR_CACHE_SECONDS)
+    return questions
+
+
+@require_GET
+def suggest(request):
+    """Completions of a partly typed question: known questions first, then the last word completed."""
+    raw = request.GET.get("q", "")
+    if len(raw) > SUGGEST_MAX_CHARS:
+        return _error(f"'q' must be at most {SUGGEST_MAX_CHARS} characters", "q")
+    text = " ".join(raw.split())
+    if not text:
+        return JsonResponse({"q": text, "suggestions": []})
+    lowered = text.lower()
+    candidates = [q for q in [*EXAMPLE_QUESTIONS, *_popular_questions()] if q.lower().startswith(lowered)]
+    index = get_index()
+    if index is not None and not raw[-1].isspace():
+        head, _, last = text.rpartition(" ")
+        candidates += [f"{head} {word}".strip() for word in word_completions(index, last, limit=SUGGEST_LIMIT)]
+    suggestions, seen = [], {lowered}
+    for candidate in candidates:
+        if candidate.lower() not in seen:
+            seen.add(candidate.lower())
+            suggestions.append(candidate)
+    return JsonResponse({"q": text, "suggestions": suggestions[:SUGGEST_LIMIT]})
+
+
+@require_GET
+def stats(request):
+    index = get_index()
+    if index is None:
+        return _error(INDEX_BUILDING, status=503)
+    build = active_build()
+    return JsonResponse(
+        {
+            "index_version": index.version,
+            "built_at": build.finished_at.isoformat() if build and build.finished_at else None,
+            "activated_at": build.activated_at.isoformat() if build and build.activated_at else None,
+            **corpus_stats(index),
+        }
+    )
+
+
+@require_GET
+def openapi(request):
+    return JsonResponse(openapi_document(), json_dumps_params={"indent": 1})

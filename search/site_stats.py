@@ -1,0 +1,200 @@
+"""Read-only figures the pages and the API show, derived from one loaded index version.
+
+- `corpus_stats`: documents, sentences, sources and coins of the index (home page, /api/stats).
+- `summarize`: coins, sentiment and sources of a list of hits or sentences (the search page's
+  insight panel, a document's summary).
+- `word_completions` and `surface_forms`: index terms are Snowball stems ("valid" for
+  "validators"), so a term is shown as a word the corpus actually contains, read from a few of
+  the sentences that hold it (query completion, a document's key terms).
+
+Whatever depends only on the index version is computed once per loaded Index and dropped with it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import unicodedata
+import weakref
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from .index.engine import Index
+from .nlp.analyzer import analyze_spans
+from .nlp.coins import COIN_BY_SLUG
+
+_per_index: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _cached(index: Index, key: str, compute):
+    with _lock:
+        cache = _per_index.setdefault(index, {})
+        if key in cache:
+            return cache[key]
+    value = compute()  # outside the lock: a duplicate computation is harmless, a stall is not
+    with _lock:
+        return _per_index.setdefault(index, {}).setdefault(key, value)
+
+
+# --- corpus figures ---------------------------------------------------------------------------
+
+
+def coin_counts(index: Index) -> list[dict]:
+    """Coins with at least one indexed sentence, most sentences first."""
+    counts = index.coin_sentence_counts()
+    rows = [
+        {"slug": slug, "name": COIN_BY_SLUG[slug].name if slug in COIN_BY_SLUG else slug, "sentences": n}
+        for slug, n in counts.items() if n
+    ]
+    return sorted(rows, key=lambda row: (-row["sentences"], row["name"]))
+
+
+def corpus_stats(index: Index) -> dict:
+    """Sizes of the index: documents, sentences, terms, and documents and sentences per source."""
+
+    def compute() -> dict:
+        sources = np.asarray(index.doc_source, dtype=np.int64)
+        docs_per_source = np.bincount(sources, minlength=len(index.sources))
+        sentences_per_source = np.bincount(sources[np.asarray(index.sent_doc)], minlength=len(index.sources))
+        return {
+            "documents": index.document_count,
+            "sentences": index.sentence_count,
+            "terms": len(index.terms),
+            "sources": sorted(
+                (
+                    {"name": name, "documents": int(docs_per_source[i]), "sentences": int(sentences_per_source[i])}
+                    for i, name in enumerate(index.sources)
+                ),
+                key=lambda row: (-row["documents"], row["name"]),
+            ),
+            "coins": coin_counts(index),
+        }
+
+    return _cached(index, "corpus", compute)
+
+
+# --- summaries of hits and sentences ----------------------------------------------------------
+
+
+def summarize(items: list[dict], *, top: int = 5) -> dict:
+    """Coins mentioned, sentiment and sources of hits (or of sentences, which have no source).
+
+    Each item has "coins" (slugs) and "sentiment" {"score", "label"}, as hits and
+    `sentence_info` give them; hits also have "document" {"source"}.
+    """
+    coins = Counter(slug for item in items for slug in item["coins"])
+    labels = Counter(item["sentiment"]["label"] for item in items)
+    sources = Counter(item["document"]["source"] for item in items if "document" in item)
+    scores = [item["sentiment"]["score"] for item in items]
+    return {
+        "count": len(items),
+        "coins": [
+            {"slug": slug, "name": COIN_BY_SLUG[slug].name if slug in COIN_BY_SLUG else slug, "count": n}
+            for slug, n in sorted(coins.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        ],
+        "sentiment": {
+            "positive": labels["positive"], "neutral": labels["neutral"], "negative": labels["negative"],
+            "average": round(sum(scores) / len(scores), 3) if scores else None,
+        },
+        "sources": [{"name": name, "count": n} for name, n in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
+    }
+
+
+# --- words for terms --------------------------------------------------------------------------
+
+_SEPARATORS = re.compile(r"[-_\s’']")
+
+
+def _fold(text: str) -> str:
+    """How typed text and corpus words are compared: NFKC, lower case, no separators."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def _display(word: str) -> str:
+    """A corpus word as a suggestion: lower case, except acronyms and ids (BTC, EIP-1559)."""
+    return word if any(c.isupper() for c in word[1:]) else word.lower()
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    terms: list[str]  # sorted
+    ids: np.ndarray  # term id of each sorted term
+    frequency: np.ndarray  # sentences holding each sorted term
+
+
+def _vocabulary(index: Index) -> _Vocabulary:
+    def compute() -> _Vocabulary:
+        terms = [index.terms[i] for i in range(len(index.terms))]
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        ptr = np.asarray(index.post_ptr, dtype=np.int64)
+        ids = np.asarray(order, dtype=np.int64)
+        return _Vocabulary([terms[i] for i in order], ids, (ptr[ids + 1] - ptr[ids]))
+
+    return _cached(index, "vocabulary", compute)
+
+
+def _words_for_term(index: Index, term_id: int, term: str, *, sentences: int) -> Counter:
+    """Surface words of the first sentences holding a term that the analyzer maps to it."""
+    start = int(index.post_ptr[term_id])
+    end = min(int(index.post_ptr[term_id + 1]), start + sentences)
+    words: Counter = Counter()
+    for sid in index.post_sent[start:end]:
+        text = index.sentences[int(sid)]
+        for a, b, terms in analyze_spans(text):
+            if term in terms:
+                words[_display(text[a:b])] += 1
+    return words
+
+
+def word_completions(index: Index, prefix: str, *, limit: int = 8) -> list[str]:
+    """Corpus words that start with `prefix`, most frequent first (by their term's frequency)."""
+    folded = _fold(prefix)
+    if len(folded) < 2:
+        return []
+    vocab = _vocabulary(index)
+    lo = bisect.bisect_left(vocab.terms, folded)
+    hi = bisect.bisect_left(vocab.terms, folded + "\uffff")
+    positions = list(range(lo, hi))
+    # Stems shorter than the typed word ("valid" for "validat") can still be its completions.
+    for cut in range(2, len(folded)):
+        at = bisect.bisect_left(vocab.terms, folded[:cut])
+        if at < len(vocab.terms) and vocab.terms[at] == folded[:cut]:
+            positions.append(at)
+    positions.sort(key=lambda p: (-int(vocab.frequency[p]), vocab.terms[p]))
+    found: dict[str, int] = {}
+    seen = set()
+    for p in positions[: limit * 3]:
+        words = _words_for_term(index, int(vocab.ids[p]), vocab.terms[p], sentences=20)
+        for word, _ in words.most_common():
+            key = word.lower()
+            fits = _fold(word).startswith(folded) and _fold(word) != folded
+            if fits and key not in seen and not any(c in word for c in "'’"):
+                seen.add(key)
+                found[word] = int(vocab.frequency[p])
+        if len(found) >= limit:
+            break
+    return sorted(found, key=lambda w: (-found[w], len(w), w))[:limit]
+
+
+def surface_forms(index: Index, terms: list[str], sentence_ids) -> dict[str, str]:
+    """For each term, the first word of these sentences that the analyzer maps to it alone.
+
+    A compound ("proof-of-stake" also gives "stake") is used only when no word has the term alone.
+    """
+    wanted, forms, compounds = set(terms), {}, {}
+    for sid in sentence_ids:
+        text = index.sentences[int(sid)]
+        for a, b, token_terms in analyze_spans(text):
+            if len(token_terms) == 1 and token_terms[0] in wanted:
+                forms[token_terms[0]] = _display(text[a:b])
+                wanted.discard(token_terms[0])
+            else:
+                for term in wanted.intersection(token_terms):
+                    compounds.setdefault(term, _display(text[a:b]))
+        if not wanted:
+            break
+    return {term: forms.get(term) or compounds.get(term) or term for term in terms}

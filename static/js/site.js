@@ -1,0 +1,300 @@
+/* CryptoSights: progressive enhancement only — every page works without this file.
+ * - search boxes with data-suggest get completions (GET /api/suggest) in their <datalist>;
+ * - the search page updates results as you type (GET /api/search) and keeps the URL in step;
+ * - clicks on results and 👍/👎 votes go to POST /api/feedback;
+ * - keyboard: "/" search box, j/k or ↓/↑ move between results, Enter opens one.
+ */
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    var timer;
+    return function () {
+      var args = arguments;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(null, args); }, ms);
+    };
+  }
+
+  function cookie(name) {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function isTyping(el) {
+    return el && (el.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
+  }
+
+  /* --- completions ------------------------------------------------------------------------ */
+
+  function setUpSuggestions(input) {
+    var list = input.list, controller = null;
+    if (!list) return;
+    input.addEventListener("input", debounce(function () {
+      if (controller) controller.abort();
+      controller = new AbortController();
+      var q = input.value;
+      if (!q.trim() || q.length > 100) { list.replaceChildren(); return; }
+      fetch(input.dataset.suggest + "?" + new URLSearchParams({ q: q }), { signal: controller.signal })
+        .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
+        .then(function (data) {
+          list.replaceChildren.apply(list, data.suggestions.map(function (s) {
+            var option = document.createElement("option");
+            option.value = s;
+            return option;
+          }));
+        })
+        .catch(function () {});
+    }, 150));
+  }
+
+  /* --- feedback --------------------------------------------------------------------------- */
+
+  function sendFeedback(results, hitId, body) {
+    var logId = results.dataset.logId;
+    if (!logId) return Promise.reject(new Error("no log id"));
+    body.log_id = logId;
+    body.hit_id = Number(hitId);
+    return fetch(results.dataset.feedback, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken") },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+      keepalive: true
+    }).then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  }
+
+  function setUpFeedback(results) {
+    results.addEventListener("click", function (event) {
+      var hit = event.target.closest(".hit");
+      if (!hit) return;
+      var link = event.target.closest("a.result-link");
+      if (link) { sendFeedback(results, hit.dataset.hitId, { action: "click" }).catch(function () {}); return; }
+      var button = event.target.closest(".vote-button");
+      if (!button) return;
+      var group = button.closest(".vote"), status = group.querySelector(".vote-status");
+      sendFeedback(results, hit.dataset.hitId, { action: "vote", vote: Number(button.dataset.vote) })
+        .then(function () {
+          group.querySelectorAll(".vote-button").forEach(function (b) {
+            b.setAttribute("aria-pressed", String(b === button));
+          });
+          status.textContent = "Thanks, noted.";
+        })
+        .catch(function () { status.textContent = "Could not record that; please try again."; });
+    });
+  }
+
+  /* --- keyboard --------------------------------------------------------------------------- */
+
+  function setUpKeys() {
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      var target = event.target, hits = Array.prototype.slice.call(document.querySelectorAll("#hits .hit"));
+      if (event.key === "Enter" && target.classList && target.classList.contains("hit")) {
+        var link = target.querySelector(".hit-title a") || target.querySelector("a.more");
+        if (link) { event.preventDefault(); link.click(); }
+        return;
+      }
+      if (isTyping(target)) return;
+      if (event.key === "/") {
+        var box = document.getElementById("q") || document.getElementById("header-q");
+        if (box) { event.preventDefault(); box.focus(); box.select(); }
+        return;
+      }
+      var step = { j: 1, ArrowDown: 1, k: -1, ArrowUp: -1 }[event.key];
+      if (!step || !hits.length) return;
+      var current = hits.indexOf(target.closest ? target.closest(".hit") : null);
+      var next = current < 0 ? (step > 0 ? 0 : hits.length - 1) : Math.min(hits.length - 1, Math.max(0, current + step));
+      event.preventDefault();
+      hits[next].focus();
+    });
+  }
+
+  /* --- results as you type ---------------------------------------------------------------- */
+
+  function setUpLiveSearch(form, results) {
+    var input = form.querySelector("#q"), controller = null;
+    var hitTemplate = document.getElementById("hit-template");
+    var chipTemplate = document.getElementById("chip-template");
+    var list = document.getElementById("hits");
+    var coinNames = {};
+    form.querySelectorAll("#f-coin option").forEach(function (o) { if (o.value) coinNames[o.value] = o.textContent; });
+
+    function show(state, message) {
+      results.querySelectorAll(".state").forEach(function (el) { el.hidden = el.dataset.state !== state; });
+      if (message) results.querySelector("[data-state=error] .error-message").textContent = message;
+    }
+
+    function clearPage() {
+      list.replaceChildren();
+      results.querySelectorAll(".spelling").forEach(function (el) { el.hidden = true; });
+      document.getElementById("summary").textContent = "";
+      document.getElementById("query-coins").hidden = true;
+      document.getElementById("pager").hidden = true;
+      document.getElementById("insight").hidden = true;
+    }
+
+    function markInvalid(field) {
+      form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+      var el = field && form.querySelector("[name='" + field + "']");
+      if (el) el.setAttribute("aria-invalid", "true");
+    }
+
+    function fillHit(hit) {
+      var node = hitTemplate.content.firstElementChild.cloneNode(true), doc = hit.document;
+      var titleId = "hit-" + hit.id + "-title";
+      node.dataset.hitId = hit.id;
+      node.setAttribute("aria-labelledby", titleId);
+      var text = node.querySelector(".hit-text");
+      text.replaceChildren();
+      hit.context_before.forEach(function (c) { text.append(span("context", c.text), " "); });
+      var match = span("match", "");
+      match.innerHTML = hit.html; /* escaped by the server; only <mark> tags */
+      text.append(match);
+      hit.context_after.forEach(function (c) { text.append(" ", span("context", c.text)); });
+      var title = node.querySelector(".hit-title");
+      title.id = titleId;
+      if (doc.url) {
+        var a = document.createElement("a");
+        a.className = "result-link"; a.href = doc.url; a.rel = "noopener nofollow"; a.textContent = doc.title;
+        title.replaceChildren(a);
+      } else {
+        title.textContent = doc.title;
+      }
+      node.querySelector(".hit-source").textContent = doc.source;
+      var date = node.querySelector(".hit-date");
+      date.hidden = !doc.date;
+      date.textContent = doc.date || "";
+      if (doc.date) date.setAttribute("datetime", doc.date);
+      node.querySelector(".badges").replaceChildren.apply(node.querySelector(".badges"), hit.coins.map(function (slug) {
+        var badge = span("badge coin", coinNames[slug] || slug);
+        badge.dataset.coin = slug;
+        return badge;
+      }));
+      var sentiment = node.querySelector(".sentiment");
+      sentiment.className = "badge sentiment sentiment-" + hit.sentiment.label;
+      sentiment.textContent = hit.sentiment.label;
+      sentiment.title = "Sentiment score " + hit.sentiment.score;
+      node.querySelector("a.more").href = "/doc/" + doc.id + "/?hit=" + hit.id + "#s" + hit.id;
+      node.querySelector(".vote").hidden = false;
+      return node;
+    }
+
+    function span(className, text) {
+      var el = document.createElement("span");
+      el.className = className;
+      el.textContent = text;
+      return el;
+    }
+
+    function tally(selector, rows) {
+      var ul = document.querySelector(selector);
+      ul.replaceChildren.apply(ul, rows.map(function (row) {
+        var li = document.createElement("li");
+        li.append(span("tally-name", row.name), " ", span("count", String(row.count)));
+        return li;
+      }));
+    }
+
+    function render(data, params) {
+      var q = data.query.q, total = data.total;
+      results.dataset.logId = data.log_id;
+      show(total ? null : "zero");
+      var unfiltered = new URLSearchParams({ q: q });
+      results.querySelector(".clear-filters").href = "?" + unfiltered;
+      document.getElementById("summary").textContent = total.toLocaleString("en-US") + " matching sentence" +
+        (total === 1 ? "" : "s") + " for \u201c" + q + "\u201d" + (total ? " \u2014 page " + data.query.page + " of " + data.pages : "") + ".";
+      document.title = q + " \u2014 Search \u2014 CryptoSights";
+      var corrected = results.querySelector("[data-spelling=corrected]");
+      corrected.hidden = !data.corrected_query;
+      corrected.querySelector(".typed").textContent = q;
+      corrected.querySelector(".corrected").textContent = data.corrected_query;
+      var suggested = results.querySelector("[data-spelling=suggested]"), link = suggested.querySelector("a");
+      suggested.hidden = !data.did_you_mean;
+      var suggestion = new URLSearchParams(params);
+      suggestion.set("q", data.did_you_mean);
+      link.href = "?" + suggestion;
+      link.textContent = data.did_you_mean;
+
+      var chips = document.getElementById("query-coins");
+      chips.replaceChildren.apply(chips, data.query_coins.filter(function (c) {
+        return data.query.coin.indexOf(c.slug) < 0;
+      }).map(function (coin) {
+        var li = chipTemplate.content.firstElementChild.cloneNode(true), a = li.querySelector("a");
+        var p = new URLSearchParams(params);
+        p.set("coin", coin.slug);
+        a.href = "?" + p;
+        a.dataset.coin = coin.slug;
+        a.querySelector(".chip-name").textContent = coin.name;
+        return li;
+      }));
+      chips.hidden = !chips.children.length;
+
+      list.start = data.hits.length ? data.hits[0].rank : 1;
+      list.replaceChildren.apply(list, data.hits.map(fillHit));
+
+      var pager = document.getElementById("pager"), page = data.query.page;
+      pager.hidden = data.pages < 2;
+      [["pager-previous", page - 1, page > 1], ["pager-next", page + 1, page < data.pages]].forEach(function (spec) {
+        var a = pager.querySelector("." + spec[0]), p = new URLSearchParams(params);
+        p.set("page", spec[1]);
+        a.href = "?" + p;
+        a.hidden = !spec[2];
+      });
+      pager.querySelector(".pager-page").textContent = page;
+      pager.querySelector(".pager-pages").textContent = data.pages;
+
+      var insight = data.insight, panel = document.getElementById("insight");
+      panel.hidden = !data.hits.length;
+      tally("[data-insight=coins]", insight.coins);
+      tally("[data-insight=sources]", insight.sources);
+      panel.querySelector("[data-insight=no-coins]").hidden = insight.coins.length > 0;
+      ["positive", "neutral", "negative"].forEach(function (tone) {
+        var meter = panel.querySelector("meter[data-tone=" + tone + "]");
+        meter.max = Math.max(1, insight.count);
+        meter.value = insight.sentiment[tone];
+        panel.querySelector("[data-count=" + tone + "]").textContent = insight.sentiment[tone];
+      });
+      panel.querySelector("[data-insight=average]").textContent =
+        insight.sentiment.average === null ? "\u2014" : insight.sentiment.average.toFixed(2);
+    }
+
+    function run() {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, name) {
+        if (value !== "" && !(name === "sort" && value === "relevance")) params.append(name, value);
+      });
+      history.replaceState(null, "", "?" + params);
+      if (controller) controller.abort();
+      markInvalid(null);
+      if (!params.get("q")) { clearPage(); show("empty"); results.dataset.logId = ""; return; }
+      controller = new AbortController();
+      fetch(form.dataset.api + "?" + params, { signal: controller.signal, headers: { Accept: "application/json", "X-Live-Search": "1" } })
+        .then(function (r) {
+          return r.json().then(function (body) { return { status: r.status, body: body }; });
+        })
+        .then(function (answer) {
+          if (answer.status === 200) { render(answer.body, params); return; }
+          clearPage();
+          if (answer.status === 503) { show("unavailable"); return; }
+          markInvalid(answer.body.field);
+          show("error", answer.body.error || "Something went wrong.");
+        })
+        .catch(function (error) { if (error.name !== "AbortError") show("error", "The search could not be reached."); });
+    }
+
+    input.addEventListener("input", debounce(run, 250));
+    form.querySelectorAll("select, input[type=date]").forEach(function (el) { el.addEventListener("change", run); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-suggest]").forEach(setUpSuggestions);
+    setUpKeys();
+    var results = document.getElementById("results");
+    if (!results) return;
+    if (results.dataset.logId) results.querySelectorAll(".vote").forEach(function (v) { v.hidden = false; });
+    setUpFeedback(results);
+    var form = document.getElementById("search-form");
+    if (form && form.dataset.api) setUpLiveSearch(form, results);
+  });
+})();

@@ -1,0 +1,151 @@
+"""The JSON API: /api/search, /api/suggest, /api/stats and /api/openapi.json, errors included."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from evaluation.models import QueryLog
+from search.indexing import index_build
+from search.ingest import documents_store
+from search.parsing import ParsedDocument
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def site(index_dir):
+    documents_store([
+        ParsedDocument(external_id="pos", title="Proof of stake explained", source="guides",
+                       text="Validators stake ether to secure Ethereum. Validators who cheat are slashed. "
+                            "Validation rewards are paid in ether. EIP-1559 changed how validators earn fees."),
+        ParsedDocument(external_id="btc", title="Bitcoin basics", source="books",
+                       text="Bitcoin miners validate blocks. A Bitcoin wallet holds keys, not coins."),
+    ])
+    return index_build()
+
+
+def test_search_keeps_its_fields_and_adds_a_page_insight(client, site):
+    body = client.get("/api/search", {"q": "validators ether"}).json()
+    assert set(body) == {"log_id", "query", "total", "pages", "hits", "query_coins", "insight", "did_you_mean",
+                         "corrected_query", "timings_ms", "index_version", "ranker"}
+    assert body["query_coins"] == [{"slug": "ethereum", "name": "Ethereum"}]
+    insight = body["insight"]
+    assert insight["count"] == len(body["hits"])
+    assert sum(insight["sentiment"][k] for k in ("positive", "neutral", "negative")) == len(body["hits"])
+    assert insight["coins"][0] == {"slug": "ethereum", "name": "Ethereum", "count": insight["coins"][0]["count"]}
+    sources = [h["document"]["source"] for h in body["hits"]]
+    assert insight["sources"][0] == {"name": "guides", "count": sources.count("guides")}
+    assert sum(s["count"] for s in insight["sources"]) == len(sources)
+    average = sum(h["sentiment"]["score"] for h in body["hits"]) / len(body["hits"])
+    assert insight["sentiment"]["average"] == pytest.approx(average, abs=1e-3)
+
+
+def test_search_without_an_index_is_503_json(client, index_dir):
+    response = client.get("/api/search", {"q": "fees"})
+    assert response.status_code == 503 and "error" in response.json()
+
+
+@pytest.mark.parametrize("params, field", [
+    ({}, "q"),
+    ({"q": "   "}, "q"),
+    ({"q": "fees", "to": "31/12/2024"}, "to"),
+    ({"q": "fees", "page": "101"}, "page"),
+    ({"q": "fees", "coin": "bitcoin,nope"}, "coin"),
+])
+def test_search_errors_are_json_400s_naming_the_field(client, site, params, field):
+    response = client.get("/api/search", params)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["field"] == field and response.json()["error"]
+
+
+def test_search_sets_the_csrf_cookie(client, site):
+    assert client.get("/api/search", {"q": "wallet"}).cookies["csrftoken"].value
+
+
+def test_suggest_completes_the_last_word_with_words_of_the_corpus(client, site):
+    body = client.get("/api/suggest", {"q": "how do valid"}).json()
+    assert body["q"] == "how do valid"
+    assert "how do validators" in body["suggestions"]
+    assert all(s.startswith("how do valid") for s in body["suggestions"])
+    assert "how do valid" not in body["suggestions"]  # the stem itself is not offered back
+    assert len(body["suggestions"]) <= 8
+
+
+def test_suggest_keeps_ids_and_acronyms_as_written(client, site):
+    assert "EIP-1559" in client.get("/api/suggest", {"q": "eip-15"}).json()["suggestions"]
+
+
+def test_suggest_offers_example_questions_first(client, site):
+    suggestions = client.get("/api/suggest", {"q": "what is"}).json()["suggestions"]
+    assert suggestions[:2] == ["what is proof of stake", "what is a Lightning Network payment channel"]
+
+
+def test_suggest_offers_questions_several_visitors_asked(client, site):
+    now = timezone.now()
+    for i, session in enumerate(["a", "b", "c"]):
+        QueryLog.objects.create(created_at=now - timedelta(minutes=i), query="wallet keys explained",
+                                normalized="wallet keys explained", session_hash=session)
+    QueryLog.objects.create(created_at=now, query="wallet secrets", normalized="wallet secrets", session_hash="a")
+    suggestions = client.get("/api/suggest", {"q": "wallet k"}).json()["suggestions"]
+    assert suggestions[0] == "wallet keys explained"
+    assert "wallet secrets" not in client.get("/api/suggest", {"q": "wallet s"}).json()["suggestions"]
+
+
+def test_suggest_after_a_space_offers_no_word_completion(client, site):
+    assert client.get("/api/suggest", {"q": "bitcoin "}).json()["suggestions"] == []
+
+
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "   "}, {"q": "z"}])
+def test_suggest_with_nothing_to_complete_is_an_empty_list(client, site, params):
+    response = client.get("/api/suggest", params)
+    assert response.status_code == 200 and response.json()["suggestions"] == []
+
+
+def test_suggest_rejects_long_input_with_a_json_400(client, site):
+    response = client.get("/api/suggest", {"q": "a" * 101})
+    assert response.status_code == 400 and response.json()["field"] == "q"
+    assert client.get("/api/suggest", {"q": "a" * 100}).status_code == 200
+
+
+def test_suggest_works_before_the_index_exists(client, index_dir):
+    body = client.get("/api/suggest", {"q": "how does"}).json()
+    assert body["suggestions"] == ["how does EIP-1559 burn fees?"]
+
+
+def test_stats_describe_the_served_index(client, site):
+    body = client.get("/api/stats").json()
+    assert body["index_version"] == site.version
+    assert (body["documents"], body["sentences"]) == (2, 6)
+    assert body["terms"] > 10
+    assert body["sources"] == [
+        {"name": "books", "documents": 1, "sentences": 2},
+        {"name": "guides", "documents": 1, "sentences": 4},
+    ]
+    coins = {c["slug"]: c["sentences"] for c in body["coins"]}
+    assert coins["ethereum"] == 2 and coins["bitcoin"] == 2 and all(coins.values())
+    assert body["built_at"] and body["activated_at"]
+
+
+def test_stats_without_an_index_is_503_json(client, index_dir):
+    response = client.get("/api/stats")
+    assert response.status_code == 503 and response.json()["error"]
+
+
+def test_openapi_document_is_served(client, site):
+    body = client.get("/api/openapi.json").json()
+    assert body["openapi"].startswith("3.")
+    assert {"/api/search", "/api/suggest", "/api/stats", "/api/feedback", "/api/openapi.json"} <= set(body["paths"])
+
+
+@pytest.mark.parametrize("url", ["/api/search", "/api/suggest", "/api/stats", "/api/openapi.json"])
+def test_api_endpoints_are_read_only(client, site, url):
+    assert client.post(url).status_code == 405
