@@ -45,7 +45,8 @@ RUN SECRET_KEY=collectstatic-only DATA_DIR=/tmp/build-data \
 # The Space's proxy sets X-Forwarded-For and X-Forwarded-Proto.
 ENV DATA_DIR=/data \
     PORT=7860 \
-    TRUST_X_FORWARDED_FOR=1
+    TRUST_X_FORWARDED_FOR=1 \
+    HTTPS=1
 EXPOSE 7860
 
 # The first start builds an index from the starter corpus, so allow a long start period.

@@ -86,13 +86,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
+    "csp",
     "search",
     "evaluation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cryptosights_project.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -186,6 +189,49 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Served over HTTPS (the Space: its proxy terminates TLS): cookies only over HTTPS, HSTS, and
+# plain-HTTP requests redirected, except /health which the container's own check calls.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy (django-csp): everything from this site only; no inline scripts or
+# styles, no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Requests per client address per window, per group of endpoints ("count/seconds"); 429 past it.
+RATE_LIMIT_SEARCH = os.environ.get("RATE_LIMIT_SEARCH") or "120/60"
+RATE_LIMIT_SUGGEST = os.environ.get("RATE_LIMIT_SUGGEST") or "600/60"
+RATE_LIMIT_FEEDBACK = os.environ.get("RATE_LIMIT_FEEDBACK") or "60/60"
+# Client addresses never limited: the machine itself (health checks, local load tests).
+RATE_LIMIT_EXEMPT = env_list("RATE_LIMIT_EXEMPT", "127.0.0.1,::1")
+# A cache every process shares (rate-limit counters, cross-process state): files in DATA_DIR.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+RATELIMIT_USE_CACHE = "default"
 
 LOGGING = {
     "version": 1,
@@ -210,6 +256,24 @@ INDEX_REBUILD_DELAY_SECONDS = env_int("INDEX_REBUILD_DELAY_SECONDS", 10)
 LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 90)
 # Behind a proxy that sets X-Forwarded-For (the Space), the client address comes from it.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- Crawling -------------------------------------------------------------
+# The crawler names itself and a page about it, so site owners can find it and block it in robots.txt.
+CRAWL_USER_AGENT = os.environ.get("CRAWL_USER_AGENT") or "CryptoSightsBot/1.0 (+https://cryptosights.hf.space/about/)"
+# Private, loopback, link-local, multicast and reserved addresses are refused unless this is set
+# (tests set it to reach their local server; never in production).
+CRAWL_ALLOW_PRIVATE = env_bool("CRAWL_ALLOW_PRIVATE", False)
+# Seconds to connect and between two reads; a whole response must arrive within three times this.
+CRAWL_TIMEOUT_SECONDS = env_int("CRAWL_TIMEOUT_SECONDS", 20)
+# Largest response read (after decompression); bigger ones are skipped, not truncated.
+CRAWL_MAX_BYTES = env_int("CRAWL_MAX_BYTES", 10 * 1024 * 1024)
+# Retries after a connection error, timeout, 429 or 5xx, with exponential back-off from CRAWL_RETRY_BACKOFF_SECONDS.
+CRAWL_RETRIES = env_int("CRAWL_RETRIES", 2)
+CRAWL_RETRY_BACKOFF_SECONDS = 0.5
+# Seconds between two requests to one host (robots.txt Crawl-delay may ask for more).
+CRAWL_HOST_DELAY_SECONDS = env_int("CRAWL_HOST_DELAY_SECONDS", 1)
+# Pages fetched per source and crawl at most; the rest waits for the next crawl.
+CRAWL_MAX_PAGES = env_int("CRAWL_MAX_PAGES", 200)
 
 # --- Background cluster (django-q2) ---------------------------------------
 Q_CLUSTER = {

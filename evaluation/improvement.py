@@ -25,13 +25,14 @@ from .models import Click, Feedback, Judgment, QueryLog, TuningRun
 from .offline import per_query_mrr
 from .tuning import tune
 
-LIVE = (QueryLog.Interface.WEB, QueryLog.Interface.API)
+# Pages people saw: searches as typed count too (their clicks and votes are real).
+SHOWN = (QueryLog.Interface.WEB, QueryLog.Interface.API, QueryLog.Interface.LIVE)
 
 
 def behaviour_rows() -> tuple[list[Impression], list[Interaction]]:
     """First result pages (ranks 1-10) and what was clicked and voted on them."""
     slugs = dict(Document.objects.values_list("id", "external_id"))
-    logs = QueryLog.objects.filter(interface__in=LIVE, page=1).exclude(results=[])
+    logs = QueryLog.objects.filter(interface__in=SHOWN, page=1).exclude(results=[])
     impressions = [
         Impression(log_id, query, session, client, tuple(slugs.get(doc, "") for _, doc in results))
         for log_id, query, session, client, results in logs.values_list(
@@ -147,7 +148,7 @@ def interleaving_evaluate() -> TuningRun | None:
     incumbent, challenger = holder.current()
     if challenger is None:
         return None
-    logs = QueryLog.objects.filter(interface__in=LIVE, interleaving__b=challenger.name, interleaving__a=incumbent.name)
+    logs = QueryLog.objects.filter(interface__in=SHOWN, interleaving__b=challenger.name, interleaving__a=incumbent.name)
     clicked: dict[int, list[int]] = {}
     for log_id, sentence_id in Click.objects.filter(log__in=logs.values("id")).values_list("log_id", "sentence_id"):
         clicked.setdefault(log_id, []).append(sentence_id)

@@ -16,6 +16,7 @@ class QueryLog(models.Model):
     class Interface(models.TextChoices):
         WEB = "web", "Web page"
         API = "api", "JSON API"
+        LIVE = "live", "Search as you type (partial questions)"
         LEGACY = "legacy", "Imported from the previous version"
         SIMULATION = "simulation", "Simulated visitor"
 

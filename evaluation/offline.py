@@ -42,7 +42,8 @@ def load_qrels(path: Path) -> dict[str, dict[str, int]]:
 def document_ranking(index: Index, query: str, ranker: RankerConfig, k: int = 10) -> list[str]:
     """Document ids in the order their best sentence ranks, as the site would rank them."""
     request = SearchRequest(q=" ".join(query.split())[:MAX_QUERY_CHARS])
-    ranking = rank_request(index, request, ranker, limit=SENTENCES_PER_QUERY, page_size=SENTENCES_PER_QUERY).ranking
+    ranking = rank_request(index, request, ranker, limit=SENTENCES_PER_QUERY, page_size=SENTENCES_PER_QUERY,
+                           wait_for_spelling=True).ranking
     docs: list[str] = []
     seen = set()
     for sid in ranking.sentence_ids:

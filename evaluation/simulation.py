@@ -83,7 +83,8 @@ def intents_split(rows: list[tuple[str, str]], *, seed: int, typo_share: float) 
 
 def served_documents(index: Index, ranker: RankerConfig, query: str) -> list[str]:
     """The documents of the first result page, in order (one entry per hit, as shown)."""
-    ranking = rank_request(index, SearchRequest(q=" ".join(query.split())[:500]), ranker, limit=10).ranking
+    ranking = rank_request(index, SearchRequest(q=" ".join(query.split())[:500]), ranker, limit=10,
+                           wait_for_spelling=True).ranking
     return [index.doc_slug[int(index.sent_doc[sid])] for sid in ranking.sentence_ids]
 
 

@@ -31,6 +31,7 @@ SEARCH_SPACE = {
     "b": [0.5, 0.75, 0.9],
     "alias_weight": [0.0, 0.5],
     "spelling": [False, True],
+    "min_terms": [0, 3],
 }
 
 Scorer = Callable[[RankerConfig, dict[str, dict[str, int]]], dict[str, float]]  # -> per-query MRR@10

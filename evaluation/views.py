@@ -58,16 +58,16 @@ def landing(request):
 @require_GET
 def dashboard(request):
     series = daily_series(days=30)
-    label = lambda day: day[5:]  # noqa: E731  (MM-DD)
+    specs = [
+        ("Searches per day", "volume", "", "volume"),
+        ("95th percentile answer time per day (ms)", "latency_p95_ms", " ms", "latency"),
+        ("Share of searches with no result", "zero_result_rate", "%", "zero"),
+        ("Click-through rate", "ctr", "%", "ctr"),
+        ("Share of helpful votes", "satisfaction", "%", "satisfaction"),
+    ]
     charts = [
-        line_chart([(label(d), m["volume"]) for d, m in series], title="Searches per day", chart_id="volume"),
-        line_chart([(label(d), m["latency_p95_ms"]) for d, m in series], title="95th percentile latency per day (ms)",
-                   unit=" ms", chart_id="latency"),
-        line_chart([(label(d), m["zero_result_rate"]) for d, m in series], title="Share of searches with no result",
-                   unit="%", chart_id="zero"),
-        line_chart([(label(d), m["ctr"]) for d, m in series], title="Click-through rate", unit="%", chart_id="ctr"),
-        line_chart([(label(d), m["satisfaction"]) for d, m in series], title="Share of helpful votes", unit="%",
-                   chart_id="satisfaction"),
+        (title, line_chart([(day[5:], m[key]) for day, m in series], title=title, unit=unit, chart_id=chart_id))
+        for title, key, unit, chart_id in specs
     ]
     month = metrics_recent(days=30)
     offline = MetricSnapshot.objects.filter(kind="offline").order_by("-created_at")[:20]

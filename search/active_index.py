@@ -31,16 +31,20 @@ class IndexHolder:
         self.load_error: str = ""
         self._failed_version: str | None = None
 
+    def _due(self) -> bool:
+        # Until an index is loaded, every request checks (and waits for the thread loading it).
+        return self._index is None or time.monotonic() - self._checked_at >= settings.INDEX_CHECK_SECONDS
+
     def get(self) -> Index | None:
         """The current index (None when no version has ever been activated)."""
-        if time.monotonic() - self._checked_at >= settings.INDEX_CHECK_SECONDS:
+        if self._due():
             with self._lock:
-                if time.monotonic() - self._checked_at >= settings.INDEX_CHECK_SECONDS:
+                if self._due():
                     self._refresh()
+                    self._checked_at = time.monotonic()  # after loading: others keep waiting meanwhile
         return self._index
 
     def _refresh(self) -> None:
-        self._checked_at = time.monotonic()
         try:
             version = IndexBuild.objects.filter(is_active=True).values_list("version", flat=True).first()
         except DatabaseError as exc:  # a locked or busy database must not stop searches

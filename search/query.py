@@ -233,11 +233,12 @@ class RankedRequest:
 
 
 def rank_request(index: Index, request: SearchRequest, ranker: RankerConfig, *, offset: int = 0, limit: int = 10,
-                 page_size: int = 10) -> RankedRequest:
+                 page_size: int = 10, wait_for_spelling: bool = False) -> RankedRequest:
     """The ranking a visitor gets: analysis, spelling, expansions, boosts, and a corrected re-run
-    when the query as typed finds nothing. Offline evaluation uses this too."""
+    when the query as typed finds nothing. Offline evaluation uses this too (and waits for the
+    spelling dictionary, which a live search never does)."""
     terms = analyze(request.q)
-    did_you_mean = (index.correct(request.q) or "") if request.q else ""
+    did_you_mean = (index.correct(request.q, wait=wait_for_spelling) or "") if request.q else ""
     corrected_terms = analyze(did_you_mean) if did_you_mean else []
     ranking = _rank_once(index, request, ranker, terms, corrected_terms, offset=offset, limit=limit,
                          page_size=page_size)

@@ -7,6 +7,8 @@ A ranker's parameters:
 - expansions: learned expansions {term: {other term: weight}};
 - spelling: unknown query words also search for their correction (the page offers "did you
   mean" either way, and a query that finds nothing is re-run corrected);
+- min_terms: sentences with fewer index terms (headings, one-word table cells) are not hits;
+  BM25's length normalisation otherwise favours them for any word they contain;
 - feedback_boost and boosts: per query, documents that visitors' behaviour judged relevant
   get their sentences' scores multiplied by (1 + feedback_boost x grade). The boosts are a
   snapshot taken when the ranker was made, so a ranker never changes after it served.
@@ -43,12 +45,13 @@ class RankerConfig:
     alias_weight: float = 0.0
     spelling: bool = False
     feedback_boost: float = 0.0
+    min_terms: int = 0
     expansions: dict = field(default_factory=dict, hash=False, compare=False)
     boosts: dict = field(default_factory=dict, hash=False, compare=False)  # query -> {doc slug: grade}
 
     @property
     def rank_params(self) -> RankParams:
-        return RankParams(k1=self.k1, b=self.b, title_weight=self.title_weight)
+        return RankParams(k1=self.k1, b=self.b, title_weight=self.title_weight, min_terms=self.min_terms)
 
     def params_json(self) -> dict:
         data = asdict(self)
@@ -69,6 +72,8 @@ class RankerConfig:
             parts.append(f"aliases={self.alias_weight:g}")
         if self.spelling:
             parts.append("spelling")
+        if self.min_terms:
+            parts.append(f"min_terms={self.min_terms}")
         if self.feedback_boost and self.boosts:
             parts.append(f"feedback={self.feedback_boost:g}x{len(self.boosts)}q")
         if self.expansions:
@@ -84,7 +89,9 @@ class RankerConfig:
 BASELINE = RankerConfig(name="bm25-baseline")
 # What a fresh site serves until tuning promotes something better (DESIGN.md §9: the title
 # signal is the largest single quality lever; see the README for its measured effect).
-DEFAULT = RankerConfig(name="bm25-title-v1", title_weight=1.0, alias_weight=0.5, spelling=True, feedback_boost=0.25)
+DEFAULT = RankerConfig(
+    name="bm25-title-v2", title_weight=1.0, alias_weight=0.5, spelling=True, feedback_boost=0.25, min_terms=3
+)
 
 
 def _alias_table() -> dict[str, dict[str, float]]:
@@ -92,7 +99,7 @@ def _alias_table() -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, float]] = {}
     for coin in COINS:
         terms = set()
-        for phrase in (coin.name, coin.ticker, *coin.aliases, *coin.extra_tickers):
+        for phrase in (coin.name, coin.ticker, *coin.aliases, *coin.extra_tickers):  # not units (sats)
             analyzed = analyze(phrase)
             if len(analyzed) == 1:
                 terms.add(analyzed[0])
@@ -179,16 +186,16 @@ class RankerHolder:
     def _refresh(self) -> None:
         from .models import Ranker
 
-        self._checked_at = time.monotonic()
         try:
             rows = list(Ranker.objects.filter(is_incumbent=True) | Ranker.objects.filter(is_challenger=True))
         except DatabaseError as exc:
             log.warning("could not read rankers: %s", exc)
-            return
-        incumbent = next((r for r in rows if r.is_incumbent), None)
-        challenger = next((r for r in rows if r.is_challenger), None)
-        self._incumbent = _to_config(incumbent) if incumbent else DEFAULT
-        self._challenger = _to_config(challenger) if challenger else None
+        else:
+            incumbent = next((r for r in rows if r.is_incumbent), None)
+            challenger = next((r for r in rows if r.is_challenger), None)
+            self._incumbent = _to_config(incumbent) if incumbent else DEFAULT
+            self._challenger = _to_config(challenger) if challenger else None
+        self._checked_at = time.monotonic()  # last: threads arriving meanwhile wait on the lock
 
     def current(self) -> tuple[RankerConfig, RankerConfig | None]:
         if time.monotonic() - self._checked_at >= RANKER_CHECK_SECONDS:

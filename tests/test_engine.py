@@ -192,9 +192,9 @@ def test_expansions_add_weighted_terms_and_boosts_reorder_only_matches(index):
 
 
 def test_spelling_corrects_unknown_words_only(starter_index):
-    assert starter_index.correct("how does etherum stakng work") == "how does ethereum staking work"
-    assert starter_index.correct("bitcoin mining") is None
-    assert starter_index.correct("zzqqxx") is None
+    assert starter_index.correct("how does etherum stakng work", wait=True) == "how does ethereum staking work"
+    assert starter_index.correct("bitcoin mining", wait=True) is None
+    assert starter_index.correct("zzqqxx", wait=True) is None
 
 
 def test_completion_offers_frequent_words_with_the_prefix(starter_index):

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from search.active_index import get_index, holder
+from search.nlp.analyzer import ANALYZER_VERSION
 from search.indexing import BuildInProgress, build_lock, index_activate, index_build, prune_versions
 from search.ingest import documents_store
 from search.models import IndexBuild
@@ -121,7 +122,7 @@ def test_bootstrap_rebuilds_when_the_active_version_cannot_be_loaded(index_dir, 
     _store("Bitcoin miners secure the network.")
     old = index_build()
     manifest = index_dir / old.version / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"analyzer_version": "1"', '"analyzer_version": "0"'))
+    manifest.write_text(manifest.read_text().replace(f'"analyzer_version": "{ANALYZER_VERSION}"', '"analyzer_version": "0"'))
     call_command("bootstrap")
     assert "cannot be loaded" in capsys.readouterr().out
     assert IndexBuild.objects.get(is_active=True).version != old.version

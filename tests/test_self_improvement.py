@@ -103,18 +103,17 @@ def test_tuning_promotes_a_real_improvement_and_not_noise():
     decision = tune(BASELINE, qrels, better_with_title)
     assert decision.promoted is not None and decision.promoted.title_weight >= 1 and decision.p_value < 0.05
 
-    def noise(config, judged):
-        rng = random.Random(hash((config.fingerprint(), "noise")) % 10_000)
-        return {q: rng.choice([0.0, 0.5, 1.0]) for q in judged}
+    def noise(config, judged):  # every (ranker, query) gets an unrelated random score
+        return {q: random.Random(f"{config.fingerprint()}|{q}").choice([0.0, 0.5, 1.0]) for q in judged}
 
-    promoted = [tune(BASELINE, qrels, noise, seed=s).promoted for s in range(5)]
-    assert promoted.count(None) >= 4
+    promoted = [tune(BASELINE.with_changes(name=f"start-{s}", k1=1.5 + s / 100), qrels, noise).promoted for s in range(10)]
+    assert promoted.count(None) >= 9
     assert paired_bootstrap([0.1] * 30) < 0.01 and paired_bootstrap([0.0] * 30) == 1.0
 
 
 def test_coin_alias_expansion():
     config = RankerConfig(name="x", alias_weight=0.5)
-    assert expansion_terms(config, ["btc", "fee"]) == {"bitcoin": 0.5, "xbt": 0.5, "satoshi": 0.5, "sat": 0.5}
+    assert expansion_terms(config, ["btc", "fee"]) == {"bitcoin": 0.5, "xbt": 0.5}
     assert expansion_terms(BASELINE, ["btc"]) == {}
 
 
@@ -139,3 +138,18 @@ def test_simulated_visitors_improve_held_out_quality_safely(tmp_path):
     assert report.control_promoted is None
     for attack in report.poisoning:
         assert not attack.junk_in_top3 and attack.others_unchanged
+
+
+def test_the_faq_states_the_thresholds_the_code_uses():
+    from evaluation.judgments import MAX_JUDGED_PER_QUERY
+    from evaluation.tuning import ALPHA, MIN_RELATIVE_GAIN
+    from search.rankers import DEFAULT
+
+    from .conftest import ROOT
+
+    faq = (ROOT / "templates" / "pages" / "faq.html").read_text()
+    assert f"at least {MIN_SESSIONS} sessions from at least {MIN_CLIENTS} different networks" in faq
+    assert f"at most <strong>{MAX_JUDGED_PER_QUERY} judged documents" in faq
+    assert f"{MIN_SESSIONS} or more different visitors voted helpful" in faq
+    assert f"by at most {DEFAULT.feedback_boost:.0%} per grade" in faq
+    assert f"at least {MIN_RELATIVE_GAIN:.0%}" in faq and f"less than a {ALPHA:.0%} chance" in faq

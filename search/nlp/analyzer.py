@@ -23,7 +23,7 @@ from nltk.tokenize import RegexpTokenizer
 
 from .stopwords import STOP_WORDS
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: "every" is a stop word
 
 SPEC_PREFIXES = ("eip", "erc", "bip", "bolt", "slip", "caip")
 

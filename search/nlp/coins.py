@@ -23,10 +23,11 @@ class Coin:
     ticker_is_word: bool = False  # bare lower-case ticker in a query is an English word
     needs_dollar: bool = False  # bare ticker too common even in capitals ("NOT")
     extra_tickers: tuple[str, ...] = field(default=())
+    units: tuple[str, ...] = ()  # tag sentences, but are no synonym of the coin ("sats")
 
 
 COINS: tuple[Coin, ...] = (
-    Coin("bitcoin", "Bitcoin", "BTC", ("bitcoin", "bitcoins", "satoshis", "sats"), extra_tickers=("XBT",)),
+    Coin("bitcoin", "Bitcoin", "BTC", ("bitcoin", "bitcoins"), extra_tickers=("XBT",), units=("satoshis", "sats")),
     Coin("ethereum", "Ethereum", "ETH", ("ethereum", "ether")),
     Coin("tether", "Tether", "USDT", ("tether",)),
     Coin("xrp", "XRP", "XRP", ("xrp ledger", "ripple")),
@@ -102,7 +103,7 @@ def _build():
     any_case, exact, query_tickers = {}, {}, {}
     for coin in COINS:
         tickers = (coin.ticker, *coin.extra_tickers)
-        for phrase in (*coin.aliases, coin.name.lower()):
+        for phrase in (*coin.aliases, *coin.units, coin.name.lower()):
             if phrase.lower() == coin.name.lower() and coin.proper_names:
                 continue  # the name is an ordinary word; matched by proper_names only
             any_case[phrase.lower()] = coin.slug

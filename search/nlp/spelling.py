@@ -17,6 +17,10 @@ from symspellpy import SymSpell, Verbosity
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
 class SpellingCorrector:
     def __init__(self, words: Iterable[tuple[str, int]]):
         self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)

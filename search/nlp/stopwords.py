@@ -9,7 +9,7 @@ STOP_WORDS = frozenset(
     """
     a about above after again against all also am an and any are aren't as at be because been
     before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during e.g each either else etc ever few for from further get gets got
+    doesn't doing don't down during e.g each either else etc ever every few for from further get gets got
     had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
     himself his how how's however i i'd i.e i'll i'm i've if in into is isn't it it's its itself just
     let's may me might more most must mustn't my myself neither no nor not now of off on once only

@@ -1,0 +1,59 @@
+"""Per-client rate limits on the endpoints people (and bots) can hammer: 429 with Retry-After.
+
+Counting is django-ratelimit's (fixed windows in the shared cache, keyed by a hash of the
+client address, so no address is stored). Limits per group come from settings
+(RATE_LIMIT_SEARCH, _SUGGEST, _FEEDBACK, as "count/seconds").
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django_ratelimit.core import is_ratelimited
+
+from evaluation.identity import client_ip
+
+GROUPS = (
+    ("search", ("/search/", "/api/search"), "RATE_LIMIT_SEARCH"),
+    ("suggest", ("/api/suggest",), "RATE_LIMIT_SUGGEST"),
+    ("feedback", ("/api/feedback",), "RATE_LIMIT_FEEDBACK"),
+)
+
+
+def _client(group, request) -> str:
+    return client_ip(request) or "unknown"
+
+
+def _rate(setting: str) -> tuple[str, int]:
+    count, _, seconds = getattr(settings, setting).partition("/")
+    seconds = int(seconds or 60)
+    return f"{int(count)}/{seconds}s", seconds
+
+
+class RateLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if client_ip(request) in settings.RATE_LIMIT_EXEMPT:
+            return self.get_response(request)
+        for group, prefixes, setting in GROUPS:
+            if request.path.startswith(prefixes):
+                rate, period = _rate(setting)
+                if is_ratelimited(request, group=group, key=_client, rate=rate, increment=True):
+                    return self._too_many(request, period)
+                break
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_many(request, period: int):
+        retry_after = max(1, period - int(time.time()) % period)
+        message = f"Too many requests; please wait {retry_after} s and try again."
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"error": message}, status=429)
+        else:
+            response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(retry_after)
+        return response
