@@ -11,6 +11,7 @@ Strings (sentences, titles, urls, terms) are stored as a UTF-8 blob plus an int6
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -51,13 +52,82 @@ class StringTable:
     def __init__(self, offsets: np.ndarray, blob: np.ndarray):
         self.offsets = offsets
         self.blob = blob
+        # Reads go through plain ndarray views of the same memory: slicing an np.memmap costs a
+        # Python-level __array_finalize__ each time, and a page of hits reads dozens of strings.
+        self._offsets = offsets.view(np.ndarray)
+        self._blob = blob.view(np.ndarray)
 
     def __len__(self) -> int:
-        return len(self.offsets) - 1
+        return len(self._offsets) - 1
 
     def __getitem__(self, i: int) -> str:
-        start, end = self.offsets[i], self.offsets[i + 1]
-        return self.blob[start:end].tobytes().decode("utf-8")
+        offsets = self._offsets
+        return self._blob[int(offsets[i]):int(offsets[i + 1])].tobytes().decode("utf-8")
+
+
+class ArrayStream:
+    """One .npy file written chunk by chunk, so a build never holds the whole array in memory.
+
+    The header (which names the final shape) is reserved up front and written on close();
+    np.load and mmap see an ordinary .npy file.
+    """
+
+    HEADER_BYTES = 128  # numpy's v1 header, padded to 64-byte alignment, for any shape we write
+
+    def __init__(self, path: Path, dtype, row_shape: tuple[int, ...] = ()):
+        self.path, self.dtype, self.row_shape, self.rows = Path(path), np.dtype(dtype), tuple(row_shape), 0
+        self.handle = open(self.path, "wb")
+        self.handle.write(b"\0" * self.HEADER_BYTES)
+
+    def append(self, array) -> None:
+        array = np.ascontiguousarray(array, dtype=self.dtype)
+        if array.shape[1:] != self.row_shape:
+            raise ValueError(f"{self.path.name}: rows of shape {array.shape[1:]}, expected {self.row_shape}")
+        self.handle.write(memoryview(array.reshape(-1).view(np.uint8)))
+        self.rows += len(array)
+
+    def close(self) -> None:
+        if self.handle.closed:
+            return
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {
+            "descr": np.lib.format.dtype_to_descr(self.dtype),
+            "fortran_order": False,
+            "shape": (self.rows, *self.row_shape),
+        })
+        if len(header.getvalue()) != self.HEADER_BYTES:
+            raise ValueError(f"unexpected .npy header size for {self.path.name}")
+        self.handle.seek(0)
+        self.handle.write(header.getvalue())
+        self.handle.close()
+
+
+class StringStream:
+    """Strings appended in batches of already-encoded UTF-8 (blob + lengths), as `strings` stores them."""
+
+    def __init__(self, directory: Path, name: str):
+        self.offsets = ArrayStream(directory / f"{name}.offsets.npy", np.int64)
+        self.blob = ArrayStream(directory / f"{name}.blob.npy", np.uint8)
+        self.end = 0
+        self.offsets.append(np.zeros(1, dtype=np.int64))
+
+    def append_encoded(self, blob: bytes, lengths: np.ndarray) -> None:
+        ends = self.end + np.cumsum(np.asarray(lengths, dtype=np.int64))
+        if len(ends) and ends[-1] - self.end != len(blob):
+            raise ValueError("string lengths do not add up to the blob")
+        self.blob.append(np.frombuffer(blob, dtype=np.uint8))
+        self.offsets.append(ends)
+        self.end = int(ends[-1]) if len(ends) else self.end
+
+    def close(self) -> None:
+        self.offsets.close()
+        self.blob.close()
+
+
+def encode_batch(strings) -> tuple[bytes, np.ndarray]:
+    """(blob, byte lengths) of a batch of strings, for StringStream.append_encoded."""
+    encoded = [s.encode("utf-8") for s in strings]
+    return b"".join(encoded), np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
 
 
 class ArtifactWriter:
@@ -79,6 +149,12 @@ class ArtifactWriter:
         offsets, blob = encode_strings(strings)
         self.array(f"{name}.offsets", offsets)
         self.array(f"{name}.blob", blob)
+
+    def array_stream(self, name: str, dtype, row_shape: tuple[int, ...] = ()) -> ArrayStream:
+        return ArrayStream(self.tmp / f"{name}.npy", dtype, row_shape)
+
+    def string_stream(self, name: str) -> StringStream:
+        return StringStream(self.tmp, name)
 
     def text(self, name: str, content: str) -> None:
         (self.tmp / name).write_text(content, encoding="utf-8")

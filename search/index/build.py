@@ -17,6 +17,7 @@ import hashlib
 import multiprocessing
 import os
 import secrets
+import string
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -27,11 +28,12 @@ import numpy as np
 
 from ..nlp.analyzer import ANALYZER_VERSION, analyze, analyze_with_words
 from ..nlp.coins import COINS, detect_coins
-from ..nlp.sentences import SentenceSplitter, params_from_json, params_to_json, train_punkt
-from ..nlp.sentiment import sentiment_score
-from .artifact import ArtifactWriter
+from ..nlp.sentences import TRAINING_SAMPLE_CHARS, SentenceSplitter, params_from_json, params_to_json, train_punkt
+from ..nlp.sentiment import _analyzer as _vader, sentiment_score
+from .artifact import ArtifactWriter, encode_batch
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
+WEIGHT_BLOCK = 1 << 22  # postings per block when computing BM25 weights (bounds temporaries)
 SPELLING_MIN_COUNT = 2
 NO_DATE = np.iinfo(np.int32).min
 COIN_SLUGS = [coin.slug for coin in COINS]
@@ -79,11 +81,35 @@ def bm25_weights(idf, tf, length, avg_length, k1=K1, b=B) -> np.ndarray:
 # --- analysis, run in worker processes -----------------------------------------------------
 
 _splitter: SentenceSplitter | None = None
+_vader_words: frozenset = frozenset()
 
 
 def _init_worker(punkt_json: str) -> None:
-    global _splitter
+    global _splitter, _vader_words
     _splitter = SentenceSplitter(params_from_json(punkt_json))
+    analyzer = _vader()
+    if any(key.isascii() for key in analyzer.emojis):
+        raise RuntimeError("VADER has ASCII emoji keys; _sentence_sentiment's shortcut would be wrong")
+    _vader_words = frozenset(analyzer.lexicon)
+
+
+def _sentence_sentiment(sentence: str) -> float:
+    """sentiment_score(sentence), exactly, without running VADER on sentences it would score 0.
+
+    VADER gives a word a valence only when the word (lower-cased, as split on whitespace, with
+    or without its surrounding punctuation) is in its lexicon; emojis are first replaced by
+    descriptions. With no emoji (all ASCII: VADER's emoji keys are not) and no lexicon word,
+    every valence is 0 and so is the compound score. That is over half of all sentences of
+    technical text, and VADER was the largest single cost of a build.
+    """
+    if sentence.isascii():
+        lexicon, punctuation = _vader_words, string.punctuation
+        for token in sentence.split():
+            token = token.lower()
+            if token in lexicon or token.strip(punctuation) in lexicon:
+                return sentiment_score(sentence)
+        return 0.0
+    return sentiment_score(sentence)
 
 
 def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
@@ -103,7 +129,7 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
             words.update(sentence_words)
             sent_doc.append(doc_i)
             sent_len.append(len(terms))
-            sentiment.append(sentiment_score(sentence))
+            sentiment.append(_sentence_sentiment(sentence))
             coin_rows.append([_COIN_BIT[slug] for slug in detect_coins(sentence)])
             counts: dict[int, int] = {}
             for term in terms:
@@ -117,9 +143,13 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
     for sid, bits in enumerate(coin_rows):
         for bit in bits:
             coins[sid, bit // 64] |= np.uint64(1 << (bit % 64))
+    # Sentences travel back already encoded: one bytes object pickles far faster than a list of str,
+    # and the parent streams it straight into the artifact.
+    blob, lengths = encode_batch(sentences)
     return {
         "vocab": list(vocab),
-        "sentences": sentences,
+        "sentence_blob": blob,
+        "sentence_bytes": lengths,
         "sent_doc": np.asarray(sent_doc, dtype=np.int32),
         "sent_len": np.asarray(sent_len, dtype=np.int32),
         "sentiment": np.asarray(sentiment, dtype=np.float16),
@@ -132,9 +162,29 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
     }
 
 
-def _chunks(docs: Sequence[DocRecord], target_chars: int = 400_000):
+class _DocMeta:
+    """What the artifact keeps of each document, gathered during the one pass over `docs`.
+
+    `docs` may make each record on demand (a database cursor, a synthetic benchmark corpus), so
+    it is read once for analysis rather than once per metadata column.
+    """
+
+    def __init__(self):
+        self.keys, self.slugs, self.titles, self.urls, self.sources, self.dates = [], [], [], [], [], []
+
+    def add(self, doc: DocRecord) -> None:
+        self.keys.append(doc.key)
+        self.slugs.append(doc.slug)
+        self.titles.append(doc.title)
+        self.urls.append(doc.url)
+        self.sources.append(doc.source)
+        self.dates.append(doc.published)
+
+
+def _chunks(docs: Sequence[DocRecord], meta: _DocMeta, target_chars: int = 400_000):
     chunk, size = [], 0
     for doc in docs:
+        meta.add(doc)
         chunk.append((doc.title, doc.text))
         size += len(doc.text)
         if size >= target_chars:
@@ -150,8 +200,8 @@ def _worker_count(requested: int) -> int:
     return requested if requested > 0 else (os.cpu_count() or 1)
 
 
-def _analyzed_chunks(docs, punkt_json: str, workers: int):
-    chunks = _chunks(docs)
+def _analyzed_chunks(docs, meta: _DocMeta, punkt_json: str, workers: int):
+    chunks = _chunks(docs, meta)
     if workers <= 1:
         _init_worker(punkt_json)
         yield from map(_analyze_chunk, chunks)
@@ -181,6 +231,61 @@ def _csc(term: np.ndarray, row: np.ndarray, tf: np.ndarray, n_terms: int):
     return ptr, row[order], tf[order]
 
 
+def _csc_from_chunks(chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]], new_id: np.ndarray, n_terms: int):
+    """_csc over the concatenation of per-chunk (local term, row, tf) postings, chunk by chunk.
+
+    A counting sort: each chunk's postings go straight to their final places, so the build never
+    holds the concatenated unsorted arrays, their sort order (8 bytes a posting) and the sorted
+    copies at once. Peak memory is the chunks plus the sorted output, 16 bytes a posting.
+    Consumes `chunks` (emptied as it goes). Same result as _csc.
+    """
+    counts = np.zeros(n_terms, dtype=np.int64)
+    for i, (term, _row, _tf) in enumerate(chunks):
+        term = new_id[term]
+        chunks[i] = (term, _row, _tf)
+        counts += np.bincount(term, minlength=n_terms)
+    ptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    rows = np.empty(int(ptr[-1]), dtype=np.int32)
+    tfs = np.empty(int(ptr[-1]), dtype=np.uint16)
+    filled = ptr[:-1].copy()  # next free slot of each term
+    chunks.reverse()
+    while chunks:
+        term, row, tf = chunks.pop()
+        if not len(term):
+            continue
+        order = np.argsort(term, kind="stable")
+        sorted_terms = term[order]
+        chunk_counts = np.bincount(sorted_terms, minlength=n_terms)
+        block_start = np.cumsum(chunk_counts) - chunk_counts  # where each term's run starts in `order`
+        dest = filled[sorted_terms] + (np.arange(len(order)) - block_start[sorted_terms])
+        rows[dest] = row[order]
+        tfs[dest] = tf[order]
+        filled += chunk_counts
+    return ptr, rows, tfs
+
+
+def _posting_weights(ptr, post_sent, post_tf, idf, sent_len, avgdl) -> np.ndarray:
+    """float32 BM25 weights of every posting, computed in blocks so float64 temporaries stay small."""
+    weights = np.empty(len(post_sent), dtype=np.float32)
+    term_of = np.repeat(np.arange(len(ptr) - 1, dtype=np.int32), np.diff(ptr))
+    for start in range(0, len(post_sent), WEIGHT_BLOCK):
+        end = start + WEIGHT_BLOCK
+        rows = post_sent[start:end]
+        weights[start:end] = bm25_weights(idf[term_of[start:end]], post_tf[start:end], sent_len[rows], avgdl)
+    return weights
+
+
+def _punkt_texts(docs: Sequence[DocRecord], total_chars: int):
+    """The texts train_punkt will sample (every stride-th, its own rule), "" for the others.
+
+    train_punkt turns its input into a list; passing only what it samples keeps a large corpus
+    out of memory, and a corpus that makes its records on demand from making them all.
+    """
+    stride = max(1, round(total_chars / TRAINING_SAMPLE_CHARS))
+    return (docs[i].text if i % stride == 0 else "" for i in range(len(docs)))
+
+
 def build_index(
     docs: Sequence[DocRecord],
     index_dir,
@@ -189,31 +294,42 @@ def build_index(
     workers: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[str, dict]:
-    """Build and publish a version; returns (version, manifest). Raises on any failure."""
+    """Build and publish a version; returns (version, manifest). Raises on any failure.
+
+    Memory stays bounded at millions of sentences: sentence text is streamed into the artifact
+    as chunks arrive, `docs` is read once, and postings are sorted chunk by chunk.
+    """
     timings: dict[str, float] = {}
     started = clock = time.perf_counter()
     version = version or new_version_name()
     writer = ArtifactWriter(index_dir, version)
     try:
-        punkt_json = params_to_json(train_punkt((d.text for d in docs), total_chars=sum(len(d.text) for d in docs)))
+        total_chars = sum(len(d.text) for d in docs)
+        punkt_json = params_to_json(train_punkt(_punkt_texts(docs, total_chars), total_chars=total_chars))
         timings["train_punkt"] = time.perf_counter() - clock
         clock = time.perf_counter()
 
         vocab = _Vocabulary()
-        parts: dict[str, list] = {k: [] for k in ("sent_doc", "sent_len", "sentiment", "coins", "post_sent", "post_term", "post_tf")}
-        sentences: list[str] = []
+        meta = _DocMeta()
+        parts: dict[str, list] = {k: [] for k in ("sent_doc", "sent_len", "sentiment", "coins")}
+        postings: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        sentence_store = writer.string_stream("sentences")
+        n_sent = 0
         words: Counter = Counter()
         title_rows, title_terms, title_tfs, title_len = [], [], [], []
         doc_offset = 0
-        for chunk in _analyzed_chunks(docs, punkt_json, _worker_count(workers)):
+        for chunk in _analyzed_chunks(docs, meta, punkt_json, _worker_count(workers)):
             local_to_global = vocab.map(chunk["vocab"])
-            parts["post_sent"].append(chunk["post_sent"] + len(sentences))
-            parts["post_term"].append(local_to_global[chunk["post_term"]] if len(chunk["post_term"]) else chunk["post_term"])
-            parts["post_tf"].append(chunk["post_tf"])
+            postings.append((
+                local_to_global[chunk["post_term"]] if len(chunk["post_term"]) else chunk["post_term"],
+                chunk["post_sent"] + n_sent,
+                chunk["post_tf"],
+            ))
             parts["sent_doc"].append(chunk["sent_doc"] + doc_offset)
             for key in ("sent_len", "sentiment", "coins"):
                 parts[key].append(chunk[key])
-            sentences.extend(chunk["sentences"])
+            sentence_store.append_encoded(chunk["sentence_blob"], chunk["sentence_bytes"])
+            n_sent += len(chunk["sent_len"])
             words.update(chunk["words"])
             for i, terms in enumerate(chunk["title_terms"]):
                 title_len.append(len(terms))
@@ -227,6 +343,7 @@ def build_index(
             doc_offset += len(chunk["title_terms"])
             if progress:
                 progress(len(chunk["title_terms"]))
+        sentence_store.close()
         timings["analyze"] = time.perf_counter() - clock
         clock = time.perf_counter()
 
@@ -234,7 +351,8 @@ def build_index(
             k: (np.concatenate(v) if v else np.zeros((0, COIN_WORDS) if k == "coins" else 0, dtype=np.int32))
             for k, v in parts.items()
         }
-        n_sent, n_docs = len(sentences), len(docs)
+        del parts
+        n_docs = len(meta.keys)
         terms = list(vocab.ids)
         n_terms = len(terms)
         # Term ids become positions in hash order, so the engine can binary-search a term's hash.
@@ -248,10 +366,9 @@ def build_index(
 
         sent_len = arrays["sent_len"]
         avgdl = float(sent_len.mean()) if n_sent else 0.0
-        ptr, post_sent, post_tf = _csc(new_id[arrays["post_term"]], arrays["post_sent"], arrays["post_tf"], n_terms)
+        ptr, post_sent, post_tf = _csc_from_chunks(postings, new_id, n_terms)
         idf = bm25_idf(np.diff(ptr), n_sent)
-        post_term_sorted = np.repeat(np.arange(n_terms), np.diff(ptr))
-        weights = bm25_weights(idf[post_term_sorted], post_tf, sent_len[post_sent], avgdl or 1.0).astype(np.float32)
+        weights = _posting_weights(ptr, post_sent, post_tf, idf, sent_len, avgdl or 1.0)
 
         title_len_arr = np.asarray(title_len, dtype=np.int32)
         title_avg = float(title_len_arr.mean()) if n_docs else 0.0
@@ -267,7 +384,7 @@ def build_index(
         timings["postings"] = time.perf_counter() - clock
         clock = time.perf_counter()
 
-        sources = sorted({d.source for d in docs})
+        sources = sorted(set(meta.sources))
         source_id = {s: i for i, s in enumerate(sources)}
         doc_first = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(np.bincount(arrays["sent_doc"], minlength=n_docs), out=doc_first[1:])
@@ -277,7 +394,6 @@ def build_index(
         w.array("sent_len", sent_len)
         w.array("sent_sentiment", arrays["sentiment"])
         w.array("sent_coins", arrays["coins"].reshape(n_sent, COIN_WORDS))
-        w.strings("sentences", sentences)
         w.array("term_hash", hashes[order])
         w.strings("terms", terms)
         w.array("term_idf", idf.astype(np.float32))
@@ -291,13 +407,13 @@ def build_index(
         w.array("title_tf", t_tf)
         w.array("title_weight", t_weights)
         w.array("doc_title_len", title_len_arr)
-        w.array("doc_key", np.asarray([d.key for d in docs], dtype=np.int64))
-        w.array("doc_source", np.asarray([source_id[d.source] for d in docs], dtype=np.uint16))
-        w.array("doc_date", np.asarray([(d.published - epoch).days if d.published else NO_DATE for d in docs], dtype=np.int32))
+        w.array("doc_key", np.asarray(meta.keys, dtype=np.int64))
+        w.array("doc_source", np.asarray([source_id[s] for s in meta.sources], dtype=np.uint16))
+        w.array("doc_date", np.asarray([(d - epoch).days if d else NO_DATE for d in meta.dates], dtype=np.int32))
         w.array("doc_first_sent", doc_first)
-        w.strings("doc_slug", [d.slug for d in docs])
-        w.strings("doc_title", [d.title for d in docs])
-        w.strings("doc_url", [d.url for d in docs])
+        w.strings("doc_slug", meta.slugs)
+        w.strings("doc_title", meta.titles)
+        w.strings("doc_url", meta.urls)
         # Surface words seen at least twice: the spelling dictionary and query completions.
         spelled = sorted((word, count) for word, count in words.items() if count >= SPELLING_MIN_COUNT)
         w.strings("words", [word for word, _ in spelled])
