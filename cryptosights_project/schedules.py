@@ -9,6 +9,8 @@ SCHEDULES = [
     ("cluster-heartbeat", "search.health.cluster_heartbeat", "I", 1),
     ("metrics-snapshot", "evaluation.tasks.metrics_snapshot", "I", 60),
     ("logs-purge", "evaluation.tasks.logs_purge_task", "D", None),
+    ("crawl-due-sources", "search.tasks.crawl_due_sources", "I", 15),
+    ("ranker-tune", "evaluation.tasks.ranker_tune_task", "H", None),
 ]
 
 

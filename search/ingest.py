@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from .models import Document, Source
 from .parsing import MAX_DOCUMENT_CHARS, MIN_DOCUMENT_CHARS, BadInput, IngestReport, ParsedDocument, clean_text, iter_path
 
+
 def _validated(doc: ParsedDocument) -> ParsedDocument:
     doc.title = clean_text(doc.title).replace("\n", " ")
     doc.text = clean_text(doc.text)
@@ -76,6 +77,14 @@ def _store_batch(batch: list[ParsedDocument], report: IngestReport) -> None:
             )
         report.created += len(to_create)
         report.updated += len(to_update)
+
+
+def document_duplicate_of(*, content_hash: str, external_id: str) -> str | None:
+    """The external id of another document with exactly this title and text (a copy under another id), if any."""
+    return (
+        Document.objects.filter(content_hash=content_hash).exclude(external_id=external_id)
+        .values_list("external_id", flat=True).first()
+    )
 
 
 def paths_ingest(paths, *, source: str = "local-files") -> IngestReport:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from .nlp.coins import COIN_BY_SLUG
+
+
+def validate_coin_slugs(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(slug, str) for slug in value):
+        raise ValidationError("Give a list of coin slugs, e.g. [\"bitcoin\", \"ethereum\"].")
+    unknown = sorted(set(value) - set(COIN_BY_SLUG))
+    if unknown:
+        raise ValidationError(f"Unknown coin slugs: {', '.join(unknown)}.")
 
 
 class Source(models.Model):
@@ -16,11 +28,41 @@ class Source(models.Model):
         FEED = "feed", "RSS/Atom feed"
         SITEMAP = "sitemap", "Sitemap"
 
+    class CrawlStatus(models.TextChoices):
+        NEVER = "", "Never crawled"
+        OK = "ok", "OK"
+        PARTIAL = "partial", "Some pages skipped"
+        FAILED = "failed", "Failed"
+
+    WEB_KINDS = (Kind.PAGES, Kind.FEED, Kind.SITEMAP)
+
     name = models.SlugField(max_length=100, unique=True, help_text="Short id shown with every hit, e.g. ethereum-eips.")
     label = models.CharField(max_length=200, blank=True, help_text="Human-readable name.")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LOCAL)
-    location = models.CharField(max_length=2000, blank=True, help_text="URL or path, for sources that are crawled.")
-    enabled = models.BooleanField(default=True)
+    location = models.TextField(
+        blank=True,
+        help_text="URL or path, for sources that are crawled; a web page list takes one URL per line.",
+    )
+    coins = models.JSONField(
+        default=list, blank=True, validators=[validate_coin_slugs],
+        help_text="Coins this source is about (slugs), added to the coins detected in each page.",
+    )
+    enabled = models.BooleanField(default=True, help_text="Crawled on schedule (sources with a location only).")
+    crawl_interval_minutes = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(5)], help_text="Minutes between scheduled crawls (at least 5)."
+    )
+    last_crawled_at = models.DateTimeField(null=True, blank=True)
+    last_crawl_status = models.CharField(
+        max_length=16, choices=CrawlStatus.choices, default=CrawlStatus.NEVER, blank=True
+    )
+    last_crawl_counts = models.JSONField(
+        default=dict, blank=True, help_text="fetched, new, updated, unchanged, skipped."
+    )
+    last_crawl_error = models.TextField(blank=True, help_text="Why the last crawl failed as a whole.")
+    last_crawl_skipped = models.JSONField(default=list, blank=True, help_text="[address, reason] of skipped pages.")
+    crawl_lease_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set while a crawl runs, so two never overlap."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -28,6 +70,42 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.kind in self.WEB_KINDS:
+            for url in self.location.split():
+                if not url.lower().startswith(("http://", "https://")):
+                    raise ValidationError({"location": f"Not an http(s) URL: {url[:200]}"})
+            if self.kind != self.Kind.PAGES and len(self.location.split()) > 1:
+                raise ValidationError({"location": "A feed or sitemap source takes exactly one URL."})
+
+
+class CrawledUrl(models.Model):
+    """What the crawler remembers about one address of a source: validators for conditional
+    requests, the outcome of the last fetch, and for pages the document and fingerprint."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="crawled_urls")
+    url = models.CharField(max_length=2000, help_text="The address as requested (normalised).")
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    document = models.ForeignKey(
+        "Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="crawled_urls"
+    )
+    signature = models.BinaryField(
+        null=True, blank=True, help_text="MinHash of the text, to spot near-identical copies."
+    )
+    coins = models.JSONField(default=list, blank=True, help_text="Source coins plus coins detected in the text.")
+    links = models.JSONField(default=list, blank=True, help_text="For feeds and sitemaps: the pages they listed.")
+    outcome = models.CharField(max_length=16, blank=True, help_text="new, updated, unchanged, listed or skipped.")
+    reason = models.TextField(blank=True, help_text="Why it was skipped.")
+    fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["source", "url"]
+        constraints = [models.UniqueConstraint(fields=["source", "url"], name="one_state_per_source_url")]
+
+    def __str__(self) -> str:
+        return self.url
 
 
 class Document(models.Model):

@@ -1,14 +1,16 @@
 """Reading documents out of files (plain Python, no Django): parsing and cleaning.
 
-Supported: .jsonl / .jsonl.gz in the shared corpus schema, .txt, .md and .html (article text
-extracted with trafilatura, which drops navigation, scripts and other boilerplate). Bad files
-and bad lines are reported in an IngestReport and skipped.
+Supported: .jsonl / .jsonl.gz in the shared corpus schema, .txt, .md, .html (article text
+extracted with trafilatura, which drops navigation, scripts and other boilerplate) and .pdf
+(the text layer, via pypdf). Bad files and bad lines are reported in an IngestReport and
+skipped. The crawler (search/crawl/) reuses the decoding and extraction functions for web pages.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import re
 import unicodedata
@@ -22,7 +24,9 @@ from django.utils.text import slugify
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_DOCUMENT_CHARS = 5_000_000
 MIN_DOCUMENT_CHARS = 20
+MAX_PDF_PAGES = 2000
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 
@@ -122,14 +126,21 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
     return title, text
 
 
-def decode_bytes(data: bytes, where: str) -> str:
-    """UTF-8 when it is, else the detected encoding; binary data is refused."""
+def decode_bytes(data: bytes, where: str, *, declared: tuple[str, ...] = ()) -> str:
+    """UTF-8 when it is, else the first declared encoding that decodes, else the detected one;
+    binary data is refused. UTF-8 goes first because bytes that decode as UTF-8 almost never
+    are anything else, while declared charsets (HTTP headers, <meta>) are often wrong."""
     if b"\x00" in data[:8192]:
         raise BadInput(f"{where}: binary data, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    for encoding in declared:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):  # unknown name, or the declaration is wrong
+            continue
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -138,22 +149,71 @@ def decode_bytes(data: bytes, where: str) -> str:
     return str(best)
 
 
-def html_to_document(html: str, where: str) -> tuple[str, str, dict]:
-    """(title, text, metadata) of an HTML page's main content, via trafilatura."""
-    import trafilatura
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
-    extracted = trafilatura.bare_extraction(html, include_comments=False, include_tables=True, with_metadata=True)
+
+def html_decode(data: bytes, where: str, *, header_charset: str | None = None) -> str:
+    """An HTML page's text: UTF-8, else the charset of the HTTP header or the page's <meta>, else detected."""
+    match = _META_CHARSET.search(data[:4096])
+    declared = (header_charset, match.group(1).decode("ascii") if match else None)
+    return decode_bytes(data, where, declared=tuple(name for name in declared if name))
+
+
+def html_to_document(html: str, where: str, *, url: str | None = None) -> tuple[str, str, dict]:
+    """(title, text, metadata) of an HTML page's main content, via trafilatura. The metadata
+    also holds "canonical": the page's <link rel=canonical> as written (maybe relative), or ""."""
+    import trafilatura
+    from trafilatura.settings import set_date_params
+
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        raise BadInput(f"{where}: not parseable as HTML")
+    canonical = tree.xpath('string((//head//link[@rel="canonical"]/@href)[1])').strip()
+    extracted = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, include_tables=True, with_metadata=True,
+        # Dates from the page's metadata only: the extensive search guesses from any year in the text.
+        date_extraction_params=set_date_params(extensive=False),
+    )
     if extracted is None:
         raise BadInput(f"{where}: no article text found in the HTML")
     data = extracted.as_dict() if hasattr(extracted, "as_dict") else dict(extracted)
+    data["canonical"] = canonical
     text = data.get("text") or ""
     return (data.get("title") or "").strip(), text, data
+
+
+def pdf_to_document(data: bytes, where: str) -> tuple[str, str, dict]:
+    """(title, text, metadata) of a PDF's text layer, via pypdf. Metadata: "author", "date"."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise BadInput(f"{where}: the PDF is password-protected")
+        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+        info = reader.metadata
+    except BadInput:
+        raise
+    except Exception as exc:  # noqa: BLE001 — pypdf raises many types on damaged files
+        raise BadInput(f"{where}: unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    text = join_wrapped_lines("\n\n".join(pages))
+    if not text.strip():
+        raise BadInput(f"{where}: the PDF has no text layer (scanned images?)")
+    title, meta = "", {"author": "", "date": None}
+    if info is not None:
+        title, meta["author"] = (info.title or "").strip(), (info.author or "").strip()
+        try:
+            meta["date"] = info.creation_date.date() if info.creation_date else None
+        except (ValueError, TypeError):  # garbage date strings are common in PDF metadata
+            pass
+    return title, text, meta
 
 
 # --- parsing files ----------------------------------------------------------------------------
 
 
-def _parse_date(value) -> date | None:
+def parse_date(value) -> date | None:
+    """The date at the start of an ISO 8601 string ("2024-04-20T10:00Z"), or None."""
     if not value:
         return None
     try:
@@ -176,7 +236,7 @@ def parse_corpus_record(record: dict, where: str) -> ParsedDocument:
         text=str(record["text"]),
         source=slugify(str(record.get("source") or "corpus"))[:100] or "corpus",
         url=str(record.get("url") or "")[:2000],
-        published=_parse_date(record.get("published")),
+        published=parse_date(record.get("published")),
         authors=[str(a) for a in authors] if isinstance(authors, list) else [],
         status=str(record.get("status") or "")[:100],
         license=str(record.get("license") or "")[:200],
@@ -200,26 +260,32 @@ def iter_jsonl(path: Path, report: IngestReport) -> Iterator[ParsedDocument]:
 
 
 def parse_text_file(path: Path, source: str) -> ParsedDocument:
+    """A .txt, .md, .html or .pdf file as one document identified by source and file name."""
     where = path.name
     if path.stat().st_size > MAX_FILE_BYTES:
         raise BadInput(f"{where}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    content = decode_bytes(path.read_bytes(), where)
+    data = path.read_bytes()
     suffix = path.suffix.lower()
     url = ""
     published = None
-    if suffix in (".html", ".htm"):
-        title, text, meta = html_to_document(content, where)
+    authors: list[str] = []
+    if suffix in PDF_SUFFIXES:
+        title, text, meta = pdf_to_document(data, where)
+        published = meta["date"]
+        authors = [meta["author"]] if meta["author"] else []
+    elif suffix in (".html", ".htm"):
+        title, text, meta = html_to_document(html_decode(data, where), where)
         url = meta.get("url") or ""
-        published = _parse_date(meta.get("date"))
+        published = parse_date(meta.get("date"))
     elif suffix in (".md", ".markdown"):
-        title, text = markdown_to_text(content)
+        title, text = markdown_to_text(decode_bytes(data, where))
     else:
-        text = join_wrapped_lines(content)
+        text = join_wrapped_lines(decode_bytes(data, where))
         title = ""
     title = title or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
     return ParsedDocument(
         external_id=f"{source}:{path.stem}"[:300], title=title[:1000], text=text, source=source,
-        url=url[:2000] if url.startswith(("http://", "https://")) else "", published=published,
+        url=url[:2000] if url.startswith(("http://", "https://")) else "", published=published, authors=authors,
     )
 
 
@@ -227,7 +293,7 @@ def iter_path(path: Path, source: str, report: IngestReport) -> Iterator[ParsedD
     """Documents from a file or, recursively, a directory of supported files."""
     if path.is_dir():
         for child in sorted(path.rglob("*")):
-            if child.is_file() and child.name.lower().endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
+            if child.is_file() and child.name.lower().endswith(TEXT_SUFFIXES + PDF_SUFFIXES + JSONL_SUFFIXES):
                 yield from iter_path(child, source, report)
         return
     if not path.is_file():
@@ -236,10 +302,10 @@ def iter_path(path: Path, source: str, report: IngestReport) -> Iterator[ParsedD
     name = path.name.lower()
     if name.endswith(JSONL_SUFFIXES):
         yield from iter_jsonl(path, report)
-    elif name.endswith(TEXT_SUFFIXES):
+    elif name.endswith(TEXT_SUFFIXES + PDF_SUFFIXES):
         try:
             yield parse_text_file(path, source)
         except (BadInput, OSError) as exc:
             report.skipped.append((path.name, str(exc)))
     else:
-        report.skipped.append((path.name, "unsupported file type (use .txt, .md, .html, .jsonl or .jsonl.gz)"))
+        report.skipped.append((path.name, "unsupported file type (use .txt, .md, .html, .pdf, .jsonl or .jsonl.gz)"))

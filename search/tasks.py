@@ -57,3 +57,15 @@ def index_rebuild(reason: str = "", force: bool = False) -> str:
         index_rebuild_request(reason="a build was already running")
         return "another build was running; queued again"
     raise RuntimeError(f"reindex failed: {result.stderr.strip()[-2000:]}")
+
+
+def crawl_due_sources(source_ids: list[int] | None = None) -> str:
+    """Crawl the sources whose interval has passed (or the given ones, e.g. from the admin), then
+    queue a debounced rebuild if any document changed. Scheduled every few minutes."""
+    from .crawl.crawl import sources_crawl
+
+    reports = sources_crawl(source_ids=source_ids)
+    changed = [f"{name} ({report.summary()})" for name, report in reports.items() if report.changed]
+    if changed:
+        index_rebuild_request(reason=f"crawl: {'; '.join(changed)}")
+    return "; ".join(f"{name}: {report.summary()}" for name, report in reports.items()) or "no source was due"

@@ -1,0 +1,16 @@
+"""The crawler: polite, incremental fetching of web pages, feeds and sitemaps into documents.
+
+Plain-Python building blocks (no Django), each doing one job:
+
+- `addresses`: which URLs may be fetched at all (http(s) only; no private, loopback, link-local,
+  multicast or reserved addresses unless allowed).
+- `canonical`: normalised and canonical URLs (the document id of a web page).
+- `throttle`: a minimum interval between two requests to one host.
+- `robots`: robots.txt rules per site (protego).
+- `fetch`: the HTTP client (requests): timeouts, retries with back-off, size limit, conditional
+  requests, redirects re-checked hop by hop.
+- `extract`: what a response is (HTML, PDF, feed, sitemap, text) and its article or links.
+- `fingerprint`: SimHash fingerprints to spot near-identical copies of an article.
+
+`crawl` is the Django service that ties them to Source, CrawledUrl and Document rows.
+"""
