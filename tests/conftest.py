@@ -63,3 +63,12 @@ def index_dir(settings, tmp_path):
     holder.reset()
     yield settings.INDEX_DIR
     holder.reset()
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """The real stack (`python run.py`) with its own DATA_DIR; for integration tests."""
+    from .stack import running_stack
+
+    with running_stack(tmp_path) as running:
+        yield running

@@ -5,7 +5,6 @@ import importlib.metadata
 import importlib.util
 import re
 import runpy
-import shlex
 import subprocess
 import sys
 

@@ -1,7 +1,6 @@
 """Faults: a full disk during a build, a corrupted artifact, a locked database, killed processes."""
 
 import errno
-import os
 import signal
 import sqlite3
 import threading
@@ -19,7 +18,7 @@ from search.ingest import documents_store
 from search.models import IndexBuild
 from search.parsing import ParsedDocument
 
-from .test_runtime import Stack, wait_for
+from .stack import wait_for
 
 
 def _store(*texts):
@@ -62,23 +61,6 @@ def test_a_corrupted_active_artifact_is_refused_and_health_says_so(index_dir, cl
     body = client.get("/health").json()
     assert body["index_version"] == good.version and "checksum" in body["index_error"]
     assert client.get("/api/search", {"q": "miners"}).json()["total"] == 1
-
-
-@pytest.fixture
-def stack(tmp_path):
-    stack = Stack(tmp_path)
-    try:
-        wait_for(lambda: stack.health()["index_loaded"], 120, "the site to start")
-        yield stack
-    finally:
-        if stack.process.poll() is None:
-            stack.process.send_signal(signal.SIGTERM)
-            try:
-                stack.process.wait(timeout=15)
-            except Exception:  # noqa: BLE001
-                for proc in stack.tree():
-                    proc.kill()
-        stack.log.close()
 
 
 def _log_count(stack) -> int:
