@@ -1,6 +1,6 @@
 """The crawler: polite, incremental fetching of web pages, feeds and sitemaps into documents.
 
-Plain-Python building blocks (no Django), each doing one job:
+Building blocks without models or settings (parameters come in as arguments), each doing one job:
 
 - `addresses`: which URLs may be fetched at all (http(s) only; no private, loopback, link-local,
   multicast or reserved addresses unless allowed).
@@ -10,7 +10,7 @@ Plain-Python building blocks (no Django), each doing one job:
 - `fetch`: the HTTP client (requests): timeouts, retries with back-off, size limit, conditional
   requests, redirects re-checked hop by hop.
 - `extract`: what a response is (HTML, PDF, feed, sitemap, text) and its article or links.
-- `fingerprint`: SimHash fingerprints to spot near-identical copies of an article.
+- `near_duplicates`: MinHash signatures to spot near-identical copies of an article.
 
 `crawl` is the Django service that ties them to Source, CrawledUrl and Document rows.
 """
