@@ -9,13 +9,13 @@ evaluation app's single logging function.
 
 from __future__ import annotations
 
+import html
 import random
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.utils.html import escape
 
 from .index.engine import Filters, Index
 from .interleaving import team_draft
@@ -119,14 +119,14 @@ def parse_request(params) -> SearchRequest:
 def highlight(text: str, query_terms: set[str]) -> str:
     """HTML-escaped text with the tokens that match a query term wrapped in <mark>."""
     if not query_terms:
-        return escape(text)
+        return html.escape(text)
     out, last = [], 0
     for start, end, terms in analyze_spans(text):
-        if query_terms.intersection(terms):
-            out.append(escape(text[last:start]))
-            out.append(f"<mark>{escape(text[start:end])}</mark>")
+        if not query_terms.isdisjoint(terms):
+            out.append(html.escape(text[last:start]))
+            out.append(f"<mark>{html.escape(text[start:end])}</mark>")
             last = end
-    out.append(escape(text[last:]))
+    out.append(html.escape(text[last:]))
     return "".join(out)
 
 
