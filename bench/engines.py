@@ -68,9 +68,11 @@ class RankBM25:
 
     def search(self, terms: list[str]) -> list[int]:
         scores = self.bm25.get_scores(terms)
-        top = np.argpartition(-scores, min(10, len(scores) - 1))[:10]
-        top = top[scores[top] > 0]
-        return top[np.lexsort((top, -scores[top]))].tolist()
+        # Every sentence tied with the 10th best competes, then ties go to the smaller id, as
+        # in the serving engine (the synthetic corpora repeat sentences: ties are common).
+        kth = np.partition(scores, max(0, len(scores) - 10))[max(0, len(scores) - 10)]
+        top = np.flatnonzero((scores >= kth) & (scores > 0))
+        return top[np.lexsort((top, -scores[top]))][:10].tolist()
 
 
 class BM25S:

@@ -30,6 +30,8 @@ from urllib.parse import quote_plus
 
 import psutil
 
+from bench.measure import private_memory_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 
 LUA = r"""
@@ -167,7 +169,8 @@ def worker_memory(master: subprocess.Popen) -> list[dict]:
             info = child.memory_full_info()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        rows.append({"pid": child.pid, "uss_mb": mb(info.uss), "pss_mb": mb(info.pss), "rss_mb": mb(info.rss)})
+        rows.append({"pid": child.pid, "uss_mb": mb(info.uss), "pss_mb": mb(info.pss), "rss_mb": mb(info.rss),
+                     **private_memory_mb(child.pid)})
     return rows
 
 

@@ -126,6 +126,25 @@ class TreeMemorySampler:
                 "peak_parent_rss_mb": mb(self.peak_parent_rss)}
 
 
+def private_memory_mb(pid: int) -> dict:
+    """USS split into anonymous memory (heap: the process's own cost) and private file pages.
+
+    USS counts every page only this process maps, including pages of the memory-mapped index
+    that no other process has touched yet: those are page cache, shared as soon as a second
+    worker reads them and dropped by the kernel under pressure. Anonymous memory is what the
+    process really holds. Read from /proc/PID/smaps_rollup (Linux).
+    """
+    fields = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            name, _, rest = line.partition(":")
+            fields[name] = int(rest.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        return {}
+    mb = lambda b: round(b / 2**20, 1)  # noqa: E731
+    return {"anon_mb": mb(fields.get("Anonymous", 0)), "private_file_mb": mb(fields.get("Private_Clean", 0))}
+
+
 def fit_power_law(points: list[tuple[float, float]]) -> tuple[float, float] | None:
     """(a, k) with y = a * x**k by least squares in log-log space; None with under two points."""
     import math

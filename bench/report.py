@@ -40,8 +40,10 @@ def render(results: dict) -> str:
     serving = results.get("serving_process")
     if serving:
         out.append("\n### One serving process (median of %d)" % serving["runs"])
-        out.append(table(["cold start s (process start → first answer)", "USS MB", "PSS MB", "RSS MB"],
-                         [[serving["cold_start_s"], serving["uss_mb"], serving["pss_mb"], serving["rss_mb"]]]))
+        out.append(table(["cold start s (process start → first answer)", "USS MB", "of which anonymous MB",
+                          "of which index pages MB", "PSS MB", "RSS MB"],
+                         [[serving["cold_start_s"], serving["uss_mb"], serving.get("anon_mb"), serving.get("private_file_mb"),
+                           serving["pss_mb"], serving["rss_mb"]]]))
     for qset, rows in results.get("latency", {}).items():
         out.append(f"\n### Query latency, {qset} queries (single thread, top 10, terms pre-analysed)")
         out.append(table(
@@ -64,7 +66,7 @@ def render(results: dict) -> str:
             [[p["target"], p["connections"], p["rps"], p["p50_ms"], p["p95_ms"], p["p99_ms"], p["errors"], p.get("ratio")]
              for p in http["points"]],
         ))
-        mem = ", ".join(f"{w['uss_mb']} MB" for w in http.get("worker_memory", []))
+        mem = ", ".join(f"{w['uss_mb']} MB (anonymous {w.get('anon_mb', '?')} MB)" for w in http.get("worker_memory", []))
         out.append(f"cold start (gunicorn start → first search answered): {http.get('cold_start_s')} s; "
                    f"worker USS after the load: {mem}; query logs written: {http.get('query_logs_written')} "
                    f"for {http.get('searches_sent')} searches answered")

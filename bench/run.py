@@ -23,6 +23,7 @@ Latency figures are the median over --runs passes of each pass's percentile.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -122,7 +123,8 @@ def bench_serving_process(version_dir: Path, queries: list[str], runs: int, work
     results = []
     for _ in range(runs):
         started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, str(ROOT / "bench" / "coldstart.py"), str(version_dir), str(queries_file)],
+        params = json.dumps(dataclasses.asdict(shipped_params()[0]))
+        child = subprocess.Popen([sys.executable, str(ROOT / "bench" / "coldstart.py"), str(version_dir), str(queries_file), params],
                                  cwd=ROOT, stdout=subprocess.PIPE, text=True)
         first = child.stdout.readline()
         cold = time.perf_counter() - started
@@ -131,12 +133,31 @@ def bench_serving_process(version_dir: Path, queries: list[str], runs: int, work
         memory = json.loads(child.stdout.readline())
         child.wait()
         results.append({"cold_start_s": cold, **memory})
-    med = lambda key: round(statistics.median(r[key] for r in results), 3)  # noqa: E731
+    med = lambda key: round(statistics.median(r.get(key, 0) for r in results), 3)  # noqa: E731
     return {"runs": runs, "cold_start_s": med("cold_start_s"), "uss_mb": med("uss_mb"), "pss_mb": med("pss_mb"),
-            "rss_mb": med("rss_mb"), "all_runs": results}
+            "rss_mb": med("rss_mb"), "anon_mb": med("anon_mb"), "private_file_mb": med("private_file_mb"),
+            "all_runs": results}
 
 
 # --- 3. latency against other engines ---------------------------------------------------------
+
+
+def shipped_params() -> tuple[RankParams, str]:
+    """The engine parameters of the ranker the site ships (search.rankers.DEFAULT), and a label.
+
+    Only what the engine sees: k1, b, title weight, minimum terms, two hits a document. Coin
+    alias expansions and spelling happen above the engine (and in the HTTP benchmark).
+    """
+    try:
+        from search.rankers import DEFAULT
+
+        params = DEFAULT.rank_params
+    except Exception:  # an older checkout without rankers: the previous default
+        params = RankParams(title_weight=1.0)
+    label = f"k1 {params.k1:g}, b {params.b:g}, title {params.title_weight:g}"
+    if getattr(params, "min_terms", 0):
+        label += f", ≥{params.min_terms} terms"
+    return params, label + ", 2 a document"
 
 
 def _sample(items: list, n: int | None) -> list:
@@ -157,7 +178,8 @@ def bench_latency(args, index: Index, queries: dict[str, list[str]], workdir: Pa
     terms = {name: [t for t in (analyze(q) for q in qs) if t] for name, qs in queries.items()}
     n = index.sentence_count
     pure = eng.Serving(index)
-    app = eng.Serving(index, RankParams(title_weight=1.0), per_doc=2)
+    shipped, label = shipped_params()
+    app = eng.Serving(index, shipped, per_doc=2)
     rows: dict[str, list[dict]] = {name: [] for name in terms}
     reference: dict[str, list[list[int]]] = {}
     for name, qterms in terms.items():
@@ -165,7 +187,7 @@ def bench_latency(args, index: Index, queries: dict[str, list[str]], workdir: Pa
         rows[name].append({"engine": "serving", **stats})
         reference[name] = [pure.search(t) for t in qterms]
         stats = measure.latency_runs(app.search, qterms, args.runs)
-        rows[name].append({"engine": "serving, shipped ranker (title 1.0, 2 a document)", **stats})
+        rows[name].append({"engine": f"serving, shipped ranker ({label})", **stats})
         raw = queries[name]
         stats = measure.latency_runs(lambda q: app.search(analyze(q)), raw, args.runs)
         rows[name].append({"engine": "serving, shipped ranker + analysis", **stats})
@@ -223,7 +245,7 @@ def _bench_rank_bm25(args, index, tokens, terms, rows, reference) -> list[dict]:
         engine = eng.RankBM25(tokens[:size])
         builds.append({"engine": "rank-bm25", "sentences": size, "build_s": round(engine.build_seconds, 1),
                        "note": "in memory (Python objects)"})
-        qcount = args.rank_bm25_queries or (100 if size <= 250_000 else 30)
+        qcount = args.rank_bm25_queries or (100 if top <= 250_000 else 30)  # one sample for every size
         for qset, qterms in terms.items():
             sample = _sample(qterms, qcount)
             stats = measure.latency_runs(engine.search, sample, 1, warmup=2)

@@ -121,3 +121,16 @@ def test_string_table_and_coins_read_back_what_was_written(tmp_path):
     tagged = [sid for sid in range(index.sentence_count) if index.sentence_coins(sid)]
     assert tagged and all(set(index.sentence_coins(s)) <= set(index.coins) for s in tagged)
     assert Counter(index.term_id(t) >= 0 for t in ["bitcoin", "zzzz-unknown"]) == Counter({True: 1, False: 1})
+
+
+def test_weights_for_other_k1_and_b_equal_build_formula_bit_for_bit(tmp_path):
+    docs = list(corpora.SyntheticCorpus(corpora.SentencePool.load("starter"), 300, seed=4))
+    version, _ = build_index(docs, tmp_path, workers=1)
+    index = Index(tmp_path / version)
+    for tid in range(0, len(index.term_hash), 7):
+        start, end = int(index.post_ptr[tid]), int(index.post_ptr[tid + 1])
+        for k1, b in ((0.9, 0.5), (1.2, 0.3), (2.0, 1.0)):
+            expected = build.bm25_weights(float(index.term_idf[tid]), index.post_tf[start:end],
+                                          index.sent_len[index.post_sent[start:end]], index.avgdl, k1, b)
+            got = index._weights(start, end, tid, RankParams(k1=k1, b=b))
+            assert np.array_equal(got, expected)

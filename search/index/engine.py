@@ -112,7 +112,7 @@ class Index:
         plain = lambda a: a.view(np.ndarray)  # noqa: E731
         self._term_hash, self._post_ptr, self._post_sent = plain(self.term_hash), plain(self.post_ptr), plain(self.post_sent)
         self._post_weight, self._sent_doc = plain(self.post_weight), plain(self.sent_doc)
-        self._sent_coins = plain(self.sent_coins)
+        self._sent_coins, self._sent_len, self._post_tf = plain(self.sent_coins), plain(self.sent_len), plain(self.post_tf)
         self._term_offsets, self._term_blob = plain(self.terms.offsets), plain(self.terms.blob)
         self._term_cache: dict[str, int] = {}
         self._spelling = None
@@ -248,10 +248,20 @@ class Index:
     def _weights(self, start: int, end: int, term_id: int, params: RankParams) -> np.ndarray:
         if params.k1 == self.params["k1"] and params.b == self.params["b"]:
             return self._post_weight[start:end]
-        ids = self.post_sent[start:end]
-        return bm25_weights(
-            float(self.term_idf[term_id]), self.post_tf[start:end], self.sent_len[ids], self.avgdl, params.k1, params.b
-        )
+        # Other (k1, b), e.g. a tuned ranker: build.bm25_weights(idf, tf, length, avgdl, k1, b), i.e.
+        # idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgdl)), evaluated in place in the
+        # same operation order (bit-for-bit equal) so that common terms cost two temporaries, not ten.
+        k1, b = params.k1, params.b
+        tf = self._post_tf[start:end].astype(np.float64)
+        denominator = self._sent_len[self._post_sent[start:end]] * b
+        denominator /= self.avgdl
+        denominator += 1 - b
+        denominator *= k1
+        denominator += tf
+        weights = tf * float(self.term_idf[term_id])
+        weights *= k1 + 1
+        weights /= denominator
+        return weights
 
     def score(
         self,
@@ -391,7 +401,7 @@ class Index:
         candidates, scores = self.score(terms, params, expansions=expansions, doc_boost=doc_boost)
         mask = self.filter_mask(candidates, filters)
         if params.min_terms:
-            long_enough = np.asarray(self.sent_len[candidates]) >= params.min_terms
+            long_enough = self._sent_len[candidates] >= params.min_terms
             mask = long_enough if mask is None else mask & long_enough
         if mask is not None:
             candidates, scores = candidates[mask], scores[mask]
