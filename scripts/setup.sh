@@ -21,11 +21,15 @@ fi
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q -r requirements.txt -r requirements-dev.txt
 
-# Headless Chromium for the browser tests (Debian's package; Playwright drives it, never downloads one).
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages: headless Chromium for the browser tests (Playwright drives it, never downloads
+# one) and wrk for the HTTP benchmark.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v wrk >/dev/null || missing+=(wrk)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   else
-    echo "Please install Debian's chromium package (the browser tests need /usr/bin/chromium)" >&2; exit 1
+    echo "Please install Debian's packages: ${missing[*]}" >&2; exit 1
   fi
 fi

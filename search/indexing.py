@@ -25,6 +25,7 @@ from .index import artifact
 from .index.build import DocRecord, build_index, new_version_name
 from .index.engine import Index
 from .models import Document, IndexBuild
+from .rankers import holder as ranker_holder
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,11 @@ def index_build(*, activate: bool = True, workers: int | None = None, progress=N
             docs = document_records()
             if not docs:
                 raise ValueError("there are no documents to index; ingest some first")
+            serving = ranker_holder.current()[0]  # precompute the weights the incumbent ranker uses
             _, manifest = build_index(
                 docs, index_dir(), version=record.version,
                 workers=settings.INDEX_BUILD_WORKERS if workers is None else workers, progress=progress,
+                k1=serving.k1, b=serving.b,
             )
             Index(index_dir() / record.version)  # refuse to record a version that does not load
         except BaseException as exc:

@@ -12,7 +12,6 @@ from bench import corpora, http_load, run
 from search.index import build
 from search.index.build import build_index
 from search.index.engine import Index, RankParams
-from search.nlp.analyzer import analyze
 from search.nlp.sentiment import sentiment_score
 
 

@@ -202,3 +202,14 @@ def test_completion_offers_frequent_words_with_the_prefix(starter_index):
     assert completions and all(word.startswith("stak") for word in completions)
     assert completions[0] == "staking"
     assert starter_index.complete("") == [] and starter_index.complete("qqqzz") == []
+
+
+def test_weights_precomputed_for_other_k1_b_rank_like_recomputed_ones(tmp_path, index):
+    version, manifest = build_index(_docs(), tmp_path, workers=1, k1=0.9, b=0.5)
+    tuned = Index(tmp_path / version)
+    assert manifest["params"]["k1"] == 0.9 and manifest["params"]["b"] == 0.5
+    for query in ["bitcoin fees", "ethereum base fee burn", "solana validators"]:
+        stored = tuned.rank(analyze(query), params=RankParams(k1=0.9, b=0.5), per_doc=None)
+        recomputed = index.rank(analyze(query), params=RankParams(k1=0.9, b=0.5), per_doc=None)
+        assert stored.sentence_ids == recomputed.sentence_ids
+        np.testing.assert_allclose(stored.scores, recomputed.scores, rtol=1e-5)

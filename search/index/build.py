@@ -265,14 +265,14 @@ def _csc_from_chunks(chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]], ne
     return ptr, rows, tfs
 
 
-def _posting_weights(ptr, post_sent, post_tf, idf, sent_len, avgdl) -> np.ndarray:
+def _posting_weights(ptr, post_sent, post_tf, idf, sent_len, avgdl, k1=K1, b=B) -> np.ndarray:
     """float32 BM25 weights of every posting, computed in blocks so float64 temporaries stay small."""
     weights = np.empty(len(post_sent), dtype=np.float32)
     term_of = np.repeat(np.arange(len(ptr) - 1, dtype=np.int32), np.diff(ptr))
     for start in range(0, len(post_sent), WEIGHT_BLOCK):
         end = start + WEIGHT_BLOCK
         rows = post_sent[start:end]
-        weights[start:end] = bm25_weights(idf[term_of[start:end]], post_tf[start:end], sent_len[rows], avgdl)
+        weights[start:end] = bm25_weights(idf[term_of[start:end]], post_tf[start:end], sent_len[rows], avgdl, k1, b)
     return weights
 
 
@@ -293,8 +293,14 @@ def build_index(
     version: str | None = None,
     workers: int = 0,
     progress: Callable[[int], None] | None = None,
+    k1: float = K1,
+    b: float = B,
 ) -> tuple[str, dict]:
     """Build and publish a version; returns (version, manifest). Raises on any failure.
+
+    `k1` and `b` are the parameters whose weights are precomputed (rank-bm25's by default; the
+    site passes its serving ranker's, so the common query needs no re-weighting). Other values
+    still work at query time, from the stored term frequencies.
 
     Memory stays bounded at millions of sentences: sentence text is streamed into the artifact
     as chunks arrive, `docs` is read once, and postings are sorted chunk by chunk.
@@ -368,7 +374,7 @@ def build_index(
         avgdl = float(sent_len.mean()) if n_sent else 0.0
         ptr, post_sent, post_tf = _csc_from_chunks(postings, new_id, n_terms)
         idf = bm25_idf(np.diff(ptr), n_sent)
-        weights = _posting_weights(ptr, post_sent, post_tf, idf, sent_len, avgdl or 1.0)
+        weights = _posting_weights(ptr, post_sent, post_tf, idf, sent_len, avgdl or 1.0, k1, b)
 
         title_len_arr = np.asarray(title_len, dtype=np.int32)
         title_avg = float(title_len_arr.mean()) if n_docs else 0.0
@@ -380,7 +386,7 @@ def build_index(
         )
         t_idf = bm25_idf(np.diff(t_ptr), n_docs)
         t_term_sorted = np.repeat(np.arange(n_terms), np.diff(t_ptr))
-        t_weights = bm25_weights(t_idf[t_term_sorted], t_tf, title_len_arr[t_doc], title_avg or 1.0).astype(np.float32)
+        t_weights = bm25_weights(t_idf[t_term_sorted], t_tf, title_len_arr[t_doc], title_avg or 1.0, k1, b).astype(np.float32)
         timings["postings"] = time.perf_counter() - clock
         clock = time.perf_counter()
 
@@ -423,7 +429,7 @@ def build_index(
         timings["total"] = time.perf_counter() - started
         manifest = {
             "analyzer_version": ANALYZER_VERSION,
-            "params": {"k1": K1, "b": B, "epsilon": EPSILON},
+            "params": {"k1": k1, "b": b, "epsilon": EPSILON},
             "counts": {
                 "documents": n_docs,
                 "sentences": n_sent,
