@@ -135,7 +135,6 @@ class SearchResponse:
     request: SearchRequest
     hits: list[dict] = field(default_factory=list)
     total: int = 0
-    query_terms: list[str] = field(default_factory=list)
     query_coins: list[str] = field(default_factory=list)
     timings_ms: dict = field(default_factory=dict)
     index_version: str = ""
@@ -280,7 +279,7 @@ def run_search(index: Index, request: SearchRequest, *, ranker: RankerConfig | N
     ]
     done = time.perf_counter()
     return SearchResponse(
-        request=request, hits=hits, total=ranking.total, query_terms=searched_terms,
+        request=request, hits=hits, total=ranking.total,
         query_coins=detect_coins(request.q, query=True), index_version=index.version, ranker_id=ranker_id,
         page_size=page_size, did_you_mean=ranked_request.did_you_mean,
         corrected_query=ranked_request.corrected_query, interleaving=interleaving,

@@ -138,7 +138,15 @@ def _vocabulary(index: Index) -> _Vocabulary:
 
 
 def _words_for_term(index: Index, term_id: int, term: str, *, sentences: int) -> Counter:
-    """Surface words of the first sentences holding a term that the analyzer maps to it."""
+    """Surface words of the first sentences holding a term that the analyzer maps to it.
+
+    Memoised per loaded index: suggestions ask for the same terms on every keystroke, and the
+    answer only changes with the index version.
+    """
+    return _cached(index, f"words:{term_id}:{sentences}", lambda: _read_words_for_term(index, term_id, term, sentences))
+
+
+def _read_words_for_term(index: Index, term_id: int, term: str, sentences: int) -> Counter:
     start = int(index.post_ptr[term_id])
     end = min(int(index.post_ptr[term_id + 1]), start + sentences)
     words: Counter = Counter()

@@ -197,13 +197,6 @@ def test_spelling_corrects_unknown_words_only(starter_index):
     assert starter_index.correct("zzqqxx", wait=True) is None
 
 
-def test_completion_offers_frequent_words_with_the_prefix(starter_index):
-    completions = starter_index.complete("stak")
-    assert completions and all(word.startswith("stak") for word in completions)
-    assert completions[0] == "staking"
-    assert starter_index.complete("") == [] and starter_index.complete("qqqzz") == []
-
-
 def test_weights_precomputed_for_other_k1_b_rank_like_recomputed_ones(tmp_path, index):
     version, manifest = build_index(_docs(), tmp_path, workers=1, k1=0.9, b=0.5)
     tuned = Index(tmp_path / version)

@@ -17,7 +17,6 @@ title).
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -201,7 +200,7 @@ class Index:
         weighted.sort(key=lambda item: (-item[1], item[0]))
         return weighted[:limit]
 
-    # --- words: spelling and completion -----------------------------------------------------
+    # --- words: spelling -----------------------------------------------------
 
     def knows(self, word: str) -> bool:
         """True when every index term of `word` occurs in the index (stop words count as known)."""
@@ -231,17 +230,6 @@ class Index:
         if not self.spelling_ready(wait=wait):
             return None
         return self._spelling.correct(query, self.knows)
-
-    def complete(self, prefix: str, limit: int = 8) -> list[str]:
-        """The most frequent index words starting with `prefix` (lower case)."""
-        prefix = prefix.lower()
-        if not prefix:
-            return []
-        start = bisect.bisect_left(self.words, prefix)
-        end = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo=start)
-        end = min(end, start + 5000)  # a one-letter prefix: the first 5,000 are plenty to rank
-        best = np.argsort(-np.asarray(self.word_count[start:end]), kind="stable")[:limit]
-        return [self.words[start + int(i)] for i in best]
 
     # --- scoring ----------------------------------------------------------------------------
 
