@@ -251,9 +251,15 @@ INDEX_BUILD_WORKERS = env_int("INDEX_BUILD_WORKERS", 0)
 # Seconds the cluster waits after an ingest before rebuilding, so a burst of ingests costs one build.
 INDEX_REBUILD_DELAY_SECONDS = env_int("INDEX_REBUILD_DELAY_SECONDS", 10)
 
+# Answers kept per process for repeated questions (dropped when the index or ranker changes; 0: off).
+SEARCH_CACHE_ENTRIES = env_int("SEARCH_CACHE_ENTRIES", 1000)
+
 # --- Evaluation -----------------------------------------------------------
 # Raw query logs older than this are aggregated into daily snapshots and deleted.
 LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 90)
+# Query logs are inserted by a background writer in one transaction per this many milliseconds
+# (0: each request writes its own row before answering).
+QUERY_LOG_BATCH_MS = env_int("QUERY_LOG_BATCH_MS", 50)
 # Behind a proxy that sets X-Forwarded-For (the Space), the client address comes from it.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from . import identity
+from . import logging as query_logging
 from .metrics import ClickRow, LogRow, VoteRow, online_metrics, online_metrics_by
 from .models import Click, Feedback, MetricSnapshot, QueryLog
 
@@ -27,9 +28,13 @@ def feedback_record(*, request, log_id: str, sentence_id: int, action: str, vote
     earlier one. Rank and document come from the log, never from the client.
     """
     try:
-        entry = QueryLog.objects.filter(public_id=uuid.UUID(str(log_id))).first()
+        public_id = uuid.UUID(str(log_id))
     except ValueError:
-        entry = None
+        raise FeedbackError("unknown query log id") from None
+    entry = QueryLog.objects.filter(public_id=public_id).first()
+    if entry is None:  # a vote right after the search: its log row may still be queued
+        query_logging.wait_for(public_id)
+        entry = QueryLog.objects.filter(public_id=public_id).first()
     if entry is None:
         raise FeedbackError("unknown query log id")
     shown = entry.result_at(sentence_id)

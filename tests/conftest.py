@@ -52,6 +52,17 @@ def _plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _inline_query_logs(settings):
+    # In-process tests assert a search's log row right after the response: the request writes
+    # it itself. (The real stack's batching writer is covered by tests that say so.)
+    from evaluation import logging as query_logging
+
+    settings.QUERY_LOG_BATCH_MS = 0
+    yield
+    query_logging._pending.clear()
+
+
 @pytest.fixture
 def index_dir(settings, tmp_path):
     """A fresh, empty index directory for this test, and a holder that forgets older ones."""

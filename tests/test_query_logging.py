@@ -1,6 +1,7 @@
 """Every search is logged; feedback is stored once; a failing log never fails a search."""
 
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -55,23 +56,22 @@ def test_zero_result_searches_are_logged_as_such(client, site):
 
 
 def test_a_failing_logger_does_not_break_search_and_the_log_is_retried(client, site, monkeypatch):
-    original_save = QueryLog.save
+    original_insert = query_logging._insert
     calls = {"n": 0}
 
-    def locked_once(self, *args, **kwargs):
+    def locked_once(rows):
         calls["n"] += 1
         if calls["n"] == 1:
             from django.db import OperationalError
 
             raise OperationalError("database is locked")
-        return original_save(self, *args, **kwargs)
+        return original_insert(rows)
 
-    monkeypatch.setattr(QueryLog, "save", locked_once)
-    monkeypatch.setattr(query_logging, "_enqueue", lambda entry: query_logging._retry_queue.put((entry, 0)))
+    monkeypatch.setattr(query_logging, "_insert", locked_once)
     response = client.get("/api/search", {"q": "validators"})
     assert response.status_code == 200 and response.json()["hits"]
     assert QueryLog.objects.count() == 0 and query_logging.pending() == 1
-    query_logging.flush()
+    assert query_logging.flush()
     assert QueryLog.objects.get().public_id.hex == response.json()["log_id"].replace("-", "")
 
 
@@ -128,7 +128,46 @@ def test_feedback_needs_a_csrf_token(site):
     body = client.get("/api/search", {"q": "validators"}).json()
     payload = json.dumps({"log_id": body["log_id"], "hit_id": body["hits"][0]["id"], "action": "click"})
     assert client.post("/api/feedback", payload, content_type="application/json").status_code == 403
-    client.get("/search/", {"q": "validators"})  # the page sets the CSRF cookie
-    token = client.cookies["csrftoken"].value
+    token = client.cookies["csrftoken"].value  # set by /api/search
     response = client.post("/api/feedback", payload, content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 200
+    client.get("/search/", {"q": "validators"})  # the page keeps the same cookie
+    assert client.cookies["csrftoken"].value == token
+    assert client.post("/api/feedback", payload, content_type="application/json",
+                       HTTP_X_CSRFTOKEN="x" * 32).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_batches_rows_and_feedback_waits_for_a_queued_row(client, site, settings, monkeypatch):
+    settings.QUERY_LOG_BATCH_MS = 3000  # a long window: every search below is still queued
+    inserts = []
+    original_insert = query_logging._insert
+    monkeypatch.setattr(query_logging, "_insert", lambda rows: (inserts.append(len(rows)), original_insert(rows)))
+    bodies = [_search(client, q) for q in ("validators", "miners", "slashing", "rewards") * 5]
+    assert QueryLog.objects.count() == 0 and query_logging.pending() == 20
+    # A vote at once for the last search: it waits for the queue to be written, then is stored.
+    last = bodies[-1]
+    response = _feedback(client, log_id=last["log_id"], hit_id=last["hits"][0]["id"], action="vote", vote=1)
+    assert response.status_code == 200 and response.json()["stored"] == "created"
+    assert inserts == [20] and query_logging.pending() == 0
+    assert set(QueryLog.objects.values_list("public_id", flat=True)) == {uuid.UUID(b["log_id"]) for b in bodies}
+    assert Feedback.objects.get().log.public_id == uuid.UUID(last["log_id"])
+
+
+def test_a_row_the_database_refuses_does_not_sink_the_others(client, site, monkeypatch):
+    original_insert = query_logging._insert
+
+    def refuse_miners(rows):
+        if any(row["query"] == "miners" for row in rows):
+            raise ValueError("a bug in one row")
+        return original_insert(rows)
+
+    monkeypatch.setattr(query_logging, "_insert", refuse_miners)
+    monkeypatch.setattr(query_logging, "_write_pending_here", lambda: None)  # queue all three
+    ids = [_search(client, q)["log_id"] for q in ("validators", "miners", "slashing")]
+    failed = query_logging.stats["failed"]
+    monkeypatch.undo()
+    monkeypatch.setattr(query_logging, "_insert", refuse_miners)
+    assert query_logging.flush() and query_logging.pending() == 0
+    assert set(QueryLog.objects.values_list("query", flat=True)) == {"validators", "slashing"}
+    assert query_logging.stats["failed"] == failed + 1 and ids[1] not in {str(p) for p in QueryLog.objects.values_list("public_id", flat=True)}
