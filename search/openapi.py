@@ -102,7 +102,7 @@ _INSIGHT = {
 _SEARCH = {
     "type": "object",
     "required": ["log_id", "query", "total", "pages", "hits", "query_coins", "insight", "did_you_mean",
-                 "corrected_query", "timings_ms", "index_version", "ranker"],
+                 "corrected_query", "timings_ms", "cached", "index_version", "ranker"],
     "additionalProperties": False,
     "properties": {
         "log_id": {"type": "string", "description": "Id of this search's log: send it with clicks and votes. "
@@ -131,6 +131,8 @@ _SEARCH = {
         "corrected_query": {"type": "string", "description": "What was searched instead because the question "
                                                              "as typed found nothing, or empty."},
         "timings_ms": {"type": "object", "additionalProperties": {"type": "number"}},
+        "cached": {"type": "boolean", "description": "The answer was reused from this server's cache of "
+                                                     "recent answers for the same index and ranker."},
         "index_version": {"type": "string"},
         "ranker": {"type": "string"},
     },

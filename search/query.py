@@ -13,7 +13,7 @@ import html
 import random
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 
@@ -24,6 +24,7 @@ from .nlp.coins import COIN_BY_SLUG, detect_coins
 from .nlp.sentiment import sentiment_label
 from .rankers import RankerConfig, expansion_terms
 from .rankers import holder as ranker_holder
+from .result_cache import ResultCache
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 100
@@ -143,6 +144,15 @@ class SearchResponse:
     did_you_mean: str = ""  # a corrected query to offer
     corrected_query: str = ""  # what was searched instead, when the query as typed found nothing
     interleaving: dict = field(default_factory=dict)  # {"a": ranker, "b": ranker, "teams": {id: "a"|"b"}}
+    cached: bool = False  # reused from the result cache
+    # Values derived from the hits, made once per answer; copies served from the cache share it.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def memoized(self, name: str, compute):
+        value = self.memo.get(name)
+        if value is None:
+            value = self.memo[name] = compute()
+        return value
 
     @property
     def pages(self) -> int:
@@ -249,22 +259,52 @@ def rank_request(index: Index, request: SearchRequest, ranker: RankerConfig, *, 
     return RankedRequest(ranking, terms, corrected_terms, did_you_mean)
 
 
+_cache: ResultCache | None = None
+_rng = random.Random()
+
+
+def result_cache() -> ResultCache:
+    global _cache
+    if _cache is None:
+        from django.conf import settings
+
+        _cache = ResultCache(getattr(settings, "SEARCH_CACHE_ENTRIES", 1000))
+    return _cache
+
+
 def run_search(index: Index, request: SearchRequest, *, ranker: RankerConfig | None = None,
                challenger: RankerConfig | None = None, interleave_share: float = INTERLEAVE_SHARE,
                page_size: int = 10, rng: random.Random | None = None) -> SearchResponse:
     """Answer one request. Without an explicit ranker, the incumbent serves (and, on a share of
-    first pages, is interleaved with the challenger)."""
+    first pages, is interleaved with the challenger); its answers are cached."""
     started = time.perf_counter()
-    if ranker is None:
+    serving = ranker is None
+    if serving:
         ranker, challenger = ranker_holder.current()
+    rng = rng or _rng
+    interleave = (challenger is not None and request.page == 1 and request.sort == "relevance"
+                  and rng.random() < interleave_share)
+    # An answer is reused only when it was complete: with spelling on, once the dictionary is loaded.
+    cacheable = serving and not interleave and (not ranker.spelling or index.spelling_ready())
+    owner, key = (index, ranker), (request, page_size)
+    cached = result_cache().get(owner, key) if cacheable else None
+    if cached is not None:
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
+        return replace(cached, cached=True, timings_ms={"rank": 0.0, "hits": 0.0, "total": elapsed})
+    response = _answer(index, request, ranker, challenger if interleave else None, page_size, rng, started)
+    if cacheable:
+        result_cache().put(owner, key, response)
+    return response
+
+
+def _answer(index: Index, request: SearchRequest, ranker: RankerConfig, challenger: RankerConfig | None,
+            page_size: int, rng: random.Random, started: float) -> SearchResponse:
     offset = (request.page - 1) * page_size
     ranked_request = rank_request(index, request, ranker, offset=offset, limit=page_size, page_size=page_size)
     ranking, searched_terms = ranked_request.ranking, ranked_request.searched_terms
     corrected_terms = ranked_request.corrected_terms
-    rng = rng or random.Random()
     ranker_id, interleaving = ranker.name, {}
-    if (challenger is not None and request.page == 1 and request.sort == "relevance" and ranking.total
-            and rng.random() < interleave_share):
+    if challenger is not None and ranking.total:
         other = rank_request(index, request, challenger, limit=page_size, page_size=page_size).ranking
         scores = dict(zip(other.sentence_ids, other.scores)) | dict(zip(ranking.sentence_ids, ranking.scores))
         merged, teams = team_draft(ranking.sentence_ids, other.sentence_ids, length=page_size, rng=rng)

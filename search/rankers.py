@@ -195,9 +195,17 @@ class RankerHolder:
         else:
             incumbent = next((r for r in rows if r.is_incumbent), None)
             challenger = next((r for r in rows if r.is_challenger), None)
-            self._incumbent = _to_config(incumbent) if incumbent else DEFAULT
-            self._challenger = _to_config(challenger) if challenger else None
+            self._incumbent = self._same_or_new(self._incumbent, incumbent) if incumbent else DEFAULT
+            self._challenger = self._same_or_new(self._challenger, challenger) if challenger else None
         self._checked_at = time.monotonic()  # last: threads arriving meanwhile wait on the lock
+
+    @staticmethod
+    def _same_or_new(config: RankerConfig | None, row) -> RankerConfig:
+        """The config object is kept while its row is unchanged (cached answers are tied to it)."""
+        fresh = _to_config(row)
+        if config == fresh and (config.expansions, config.boosts) == (fresh.expansions, fresh.boosts):
+            return config
+        return fresh
 
     def current(self) -> tuple[RankerConfig, RankerConfig | None]:
         if time.monotonic() - self._checked_at >= RANKER_CHECK_SECONDS:

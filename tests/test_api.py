@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from evaluation.models import QueryLog
+from search import api
 from search.indexing import index_build
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
@@ -36,7 +37,7 @@ def site(index_dir):
 def test_search_keeps_its_fields_and_adds_a_page_insight(client, site):
     body = client.get("/api/search", {"q": "validators ether"}).json()
     assert set(body) == {"log_id", "query", "total", "pages", "hits", "query_coins", "insight", "did_you_mean",
-                         "corrected_query", "timings_ms", "index_version", "ranker"}
+                         "corrected_query", "timings_ms", "cached", "index_version", "ranker"}
     assert body["query_coins"] == [{"slug": "ethereum", "name": "Ethereum"}]
     insight = body["insight"]
     assert insight["count"] == len(body["hits"])
@@ -67,8 +68,13 @@ def test_search_errors_are_json_400s_naming_the_field(client, site, params, fiel
     assert response.json()["field"] == field and response.json()["error"]
 
 
-def test_search_sets_the_csrf_cookie(client, site):
-    assert client.get("/api/search", {"q": "wallet"}).cookies["csrftoken"].value
+def test_search_sets_the_csrf_cookie_when_the_client_has_none(client, site):
+    token = client.get("/api/search", {"q": "wallet"}).cookies["csrftoken"].value
+    assert len(token) == 32 and token.isalnum() and token.isascii()
+    assert "csrftoken" not in client.get("/api/search", {"q": "wallet"}).cookies  # kept, not re-issued
+    secrets = {api._new_csrf_secret() for _ in range(200)}
+    assert len(secrets) == 200 and all(len(s) == 32 and set(s) <= set(api.CSRF_ALPHABET) for s in secrets)
+    assert set("".join(secrets)) == set(api.CSRF_ALPHABET)  # every character of the alphabet is drawn
 
 
 def test_suggest_completes_the_last_word_with_words_of_the_corpus(client, site):

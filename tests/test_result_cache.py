@@ -1,0 +1,110 @@
+"""Repeated questions are answered from the per-process cache, still logged, and never stale."""
+
+import random
+
+import pytest
+
+from evaluation.models import QueryLog
+from search import query as search_query
+from search.active_index import get_index
+from search.indexing import index_build
+from search.ingest import documents_store
+from search.parsing import ParsedDocument
+from search.query import SearchRequest, run_search
+from search.rankers import DEFAULT, holder, ranker_promote, ranker_save, ranker_set_challenger
+from search.result_cache import ResultCache
+
+pytestmark = pytest.mark.django_db
+
+
+def _store(*texts):
+    documents_store([ParsedDocument(external_id=f"doc{i}", title=f"Doc {i}", source="guides", text=text)
+                     for i, text in enumerate(texts)])
+
+
+@pytest.fixture
+def site(index_dir, monkeypatch):
+    monkeypatch.setattr(search_query, "_cache", ResultCache(100))
+    holder.reset()
+    _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
+           "Miners burn electricity to find blocks. Miners are paid in newly minted coins.")
+    build = index_build()
+    get_index().spelling_ready(wait=True)  # answers are cached once the spelling dictionary is loaded
+    yield build
+    holder.reset()
+
+
+def _search(client, **params):
+    return client.get("/api/search", params).json()
+
+
+def test_a_repeated_question_is_answered_from_the_cache_and_still_logged(client, site):
+    first, second = _search(client, q="validators stake"), _search(client, q="validators stake")
+    assert not first["cached"] and second["cached"]
+    assert second["hits"] == first["hits"] and second["total"] == first["total"]
+    assert second["log_id"] != first["log_id"]
+    logs = QueryLog.objects.order_by("id")
+    assert [log.results for log in logs] == [[[h["id"], h["document"]["id"]] for h in first["hits"]]] * 2
+    assert [log.timings["cached"] for log in logs] == [0, 1]
+
+
+def test_other_parameters_are_other_answers(client, site):
+    _search(client, q="validators")
+    assert not _search(client, q="validators", page=2)["cached"]
+    assert not _search(client, q="validators", coin="ethereum")["cached"]
+    assert not _search(client, q="miners")["cached"]
+    assert _search(client, q="validators", page=2)["cached"]
+
+
+def test_a_new_index_version_is_never_answered_from_the_old_cache(client, site):
+    before = _search(client, q="validators")
+    _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
+           "Miners burn electricity to find blocks. Miners are paid in newly minted coins.",
+           "Validators validate validators: a sentence about validators that ranks first.")
+    new = index_build()
+    after = _search(client, q="validators")
+    assert not after["cached"] and after["index_version"] == new.version != before["index_version"]
+    assert after["total"] == before["total"] + 1
+
+
+def test_a_promoted_ranker_is_never_answered_from_the_old_cache(client, site):
+    _search(client, q="validators")
+    assert _search(client, q="validators")["cached"]
+    ranker_save(DEFAULT.with_changes(name="cache-test", k1=1.2), origin="test")
+    ranker_promote("cache-test")
+    after = _search(client, q="validators")
+    assert not after["cached"] and after["ranker"] == "cache-test"
+
+
+def test_the_cache_keeps_the_most_recently_used_answers(client, site, monkeypatch):
+    monkeypatch.setattr(search_query, "_cache", ResultCache(2))
+    for q in ("validators", "miners", "validators", "ether"):  # "miners" is now the least recent
+        _search(client, q=q)
+    assert _search(client, q="validators")["cached"] and _search(client, q="ether")["cached"]
+    assert not _search(client, q="miners")["cached"]
+
+
+def test_interleaved_answers_are_not_cached(client, site):
+    ranker_save(DEFAULT.with_changes(name="challenger", k1=0.5), origin="test")
+    ranker_set_challenger("challenger")
+    index, request = get_index(), SearchRequest(q="validators")
+    answers = [run_search(index, request, interleave_share=1.0, rng=random.Random(i)) for i in range(3)]
+    assert all(a.ranker_id.startswith("interleaved:") and not a.cached for a in answers)
+    plain = [run_search(index, request, interleave_share=0.0) for _ in range(2)]
+    assert [a.cached for a in plain] == [False, True] and plain[1].ranker_id == DEFAULT.name
+
+
+def test_a_cache_of_size_zero_is_off(client, site, monkeypatch):
+    monkeypatch.setattr(search_query, "_cache", ResultCache(0))
+    assert not any(_search(client, q="validators")["cached"] for _ in range(3))
+
+
+def test_answers_stay_cached_when_the_periodic_ranker_check_finds_nothing_new(client, site):
+    from search.models import Ranker
+
+    Ranker.objects.create(name="older", params={"k1": 1.2, "b": 0.75}, origin="test")  # fields left at defaults
+    ranker_promote("older")
+    assert not _search(client, q="validators")["cached"]
+    for _ in range(2):
+        holder._checked_at = float("-inf")  # as when RANKER_CHECK_SECONDS have passed
+        assert _search(client, q="validators")["cached"]
