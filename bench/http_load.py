@@ -187,7 +187,7 @@ def run(corpus_path: Path, queries: list[str], *, concurrencies=(1, 8, 32), seco
     data_dir = Path(tempfile.mkdtemp(prefix="bench-http-"))
     port = free_port()
     env = bench_env(data_dir, port)
-    result: dict = {"workers": int(env.get("WEB_WORKERS", 2)), "threads": int(env.get("WEB_THREADS", 4)),
+    result: dict = {"workers": int(env.get("WEB_WORKERS", 2)), "threads": int(env.get("WEB_THREADS", 2)),
                     "seconds_per_point": seconds, "logging": "QueryLog row per search (on)"}
     server = None
     try:

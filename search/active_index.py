@@ -9,6 +9,7 @@ memory maps stay valid until the last reference goes.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -61,6 +62,8 @@ class IndexHolder:
             self.load_error = f"version {version} failed to load: {exc}"
             log.error("%s; still serving %s", self.load_error, self._index.version if self._index else "nothing")
             return
+        if self._index is not None:
+            gc.unfreeze()  # let the collector reach the old index again (see Index._build_spelling)
         self._index, self._failed_version, self.load_error = index, None, ""
         log.info("now serving index version %s", version)
 

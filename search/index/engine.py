@@ -17,6 +17,7 @@ title).
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -210,6 +211,10 @@ class Index:
         from ..nlp.spelling import SpellingCorrector
 
         self._spelling = SpellingCorrector(zip((self.words[i] for i in range(len(self.words))), self.word_count))
+        # The dictionary is millions of long-lived objects that Python's full garbage collections
+        # would walk again and again (pauses of ~200 ms measured under load). Freeze everything
+        # alive now out of their reach; objects freed later are still freed by reference counting.
+        gc.freeze()
 
     def spelling_ready(self, *, wait: bool = False) -> bool:
         """Start building the spelling dictionary in the background (about a second) if needed."""
