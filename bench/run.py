@@ -343,7 +343,7 @@ def main(argv=None) -> dict:
                                             concurrencies=[int(c) for c in args.concurrency.split(",")], log=log)
             trivial = {p["connections"]: p["rps"] for p in results["http"]["points"] if p["target"] == "trivial"}
             for point in results["http"]["points"]:
-                if point["target"] == "search" and trivial.get(point["connections"]):
+                if point["target"].startswith("search") and trivial.get(point["connections"]):
                     point["ratio"] = round(point["rps"] / trivial[point["connections"]], 2)
         else:
             log("[4/4] HTTP skipped")

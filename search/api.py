@@ -100,7 +100,7 @@ def search(request):
         "index_version": response.index_version,
         "ranker": response.ranker_id,
     }
-    # The hits are most of the body: encoded once per answer, and spliced in.
+    # The hits are most of the body: encoded once per answer (cached answers keep the text).
     hits = response.memoized("hits_json", lambda: json.dumps(response.hits))
     return HttpResponse(f'{json.dumps(body)[:-1]}, "hits": {hits}}}', content_type="application/json")
 
