@@ -1,6 +1,8 @@
 """Index versions: build, activate, hot swap in a running process, rollback, locking, pruning."""
 
+import gc
 import threading
+import weakref
 
 import pytest
 from django.core.management import call_command
@@ -44,6 +46,22 @@ def test_a_running_process_swaps_to_a_new_version_without_restart(index_dir):
     index_activate(first.version)  # rollback
     assert get_index().version == first.version
     assert IndexBuild.objects.filter(is_active=True).count() == 1
+
+
+def test_a_replaced_version_is_released_even_after_its_objects_were_frozen(index_dir):
+    # Building the spelling dictionary freezes long-lived objects out of the collector's reach
+    # (Index._build_spelling); a swapped-out index must still be freed, maps and all.
+    _store("Bitcoin miners secure the network.")
+    index_build()
+    old = get_index()
+    assert old.spelling_ready(wait=True) and gc.get_freeze_count() > 0
+    released = weakref.ref(old)
+    del old
+    _store("Bitcoin miners secure the network.", "Ethereum validators stake ether.")
+    index_build()
+    assert get_index().document_count == 2
+    gc.collect()
+    assert released() is None
 
 
 def test_a_version_that_fails_to_load_is_never_activated(index_dir):
