@@ -149,6 +149,23 @@ def ranker_promote(name: str) -> None:
         Ranker.objects.filter(is_incumbent=True).update(is_incumbent=False)
         Ranker.objects.filter(name=name).update(is_incumbent=True, is_challenger=False, promoted_at=timezone.now())
     holder.reset()
+    _store_weights_for(name)
+
+
+def _store_weights_for(name: str) -> None:
+    """The index stores BM25 weights for one (k1, b): the incumbent's when it was built. A ranker
+    promoted with other values serves at once (the engine then re-weights each query's postings,
+    which is slow on millions of sentences), and a rebuild is queued to store its weights."""
+    from .models import IndexBuild, Ranker
+    from .tasks import index_rebuild_request
+
+    active, row = IndexBuild.objects.filter(is_active=True).first(), Ranker.objects.filter(name=name).first()
+    if active is None or row is None:
+        return
+    config = _to_config(row)
+    if (active.parameters.get("k1"), active.parameters.get("b")) != (config.k1, config.b):
+        index_rebuild_request(reason=f"ranker {name} needs BM25 weights for k1={config.k1:g}, b={config.b:g}",
+                              force=True)
 
 
 def ranker_set_challenger(name: str | None) -> None:

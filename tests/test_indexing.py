@@ -144,3 +144,22 @@ def test_bootstrap_rebuilds_when_the_active_version_cannot_be_loaded(index_dir, 
     call_command("bootstrap")
     assert "cannot be loaded" in capsys.readouterr().out
     assert IndexBuild.objects.get(is_active=True).version != old.version
+
+
+def test_promoting_a_ranker_with_other_k1_or_b_queues_a_rebuild_that_stores_its_weights(index_dir, monkeypatch):
+    from search.rankers import DEFAULT, ranker_promote, ranker_save
+
+    requests = []
+    monkeypatch.setattr("search.tasks.index_rebuild_request", lambda **kwargs: requests.append(kwargs))
+    _store("Bitcoin miners secure the network.", "Ethereum validators stake ether.")
+    ranker_save(DEFAULT.with_changes(name="same-weights"), origin="test")
+    ranker_save(DEFAULT.with_changes(name="other-k1", k1=1.7), origin="test")
+    ranker_promote("same-weights")
+    build = index_build()
+    assert (build.parameters["k1"], build.parameters["b"]) == (DEFAULT.k1, DEFAULT.b)
+    ranker_promote("same-weights")
+    assert requests == []
+    ranker_promote("other-k1")
+    assert len(requests) == 1 and requests[0]["force"] and "k1=1.7" in requests[0]["reason"]
+    rebuilt = index_build()  # what the queued task runs
+    assert rebuilt.parameters["k1"] == 1.7 and get_index().params["k1"] == 1.7
