@@ -1,6 +1,6 @@
 """Index build throughput and memory: build one corpus into a directory, in a child process.
 
-    python bench/build_bench.py --scale 1m --index-dir DIR --json OUT.json [--workers N]
+    python bench/build_bench.py --scale 1m --index-dir DIR --json OUT.json [--workers N] [--k1 K1 --b B]
 
 run.py starts this as a separate process and samples the memory of it and its analysis
 workers, so that the peak is the build's own, not the harness's. The corpus is made inside the
@@ -32,12 +32,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--index-dir", type=Path, required=True)
     parser.add_argument("--json", type=Path, required=True)
+    parser.add_argument("--k1", type=float, default=1.5, help="the (k1, b) whose weights are stored")
+    parser.add_argument("--b", type=float, default=0.75)
     args = parser.parse_args()
     started = time.perf_counter()
     name, docs = corpus_for(args.scale, sentences=args.sentences, base=args.base, seed=args.seed)
     corpus_seconds = time.perf_counter() - started
     clock = time.perf_counter()
-    version, manifest = build_index(docs, args.index_dir, workers=args.workers)
+    version, manifest = build_index(docs, args.index_dir, workers=args.workers, k1=args.k1, b=args.b)
     seconds = time.perf_counter() - clock
     counts = manifest["counts"]
     result = {

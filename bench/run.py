@@ -83,6 +83,9 @@ def bench_build(args, index_root: Path) -> tuple[dict, Path]:
         out = index_root / f"build{run}.json"
         command = [sys.executable, str(ROOT / "bench" / "build_bench.py"), "--scale", args.scale,
                    "--index-dir", str(target), "--json", str(out), "--workers", str(args.workers), "--seed", str(args.seed)]
+        if args.weights == "shipped":
+            params, _ = shipped_params()
+            command += ["--k1", str(params.k1), "--b", str(params.b)]
         if args.sentences:
             command += ["--sentences", str(args.sentences)]
         if args.base:
@@ -297,6 +300,9 @@ def parse_args(argv=None):
     parser.add_argument("--rank-bm25-max", type=int, default=1_000_000, help="largest prefix rank-bm25 indexes")
     parser.add_argument("--rank-bm25-queries", type=int, help="queries per set for rank-bm25 (default 100, 30 above 250k)")
     parser.add_argument("--workers", type=int, default=0, help="build workers (0: one per core)")
+    parser.add_argument("--weights", choices=("bm25", "shipped"), default="bm25",
+                        help="the (k1, b) whose weights the build stores: rank-bm25's (the engine comparisons) "
+                             "or the shipped ranker's, as `reindex` does (then plain BM25 re-weights per query)")
     parser.add_argument("--http", choices=("auto", "on", "off"), default="auto", help="auto: on up to 1.5M sentences")
     parser.add_argument("--http-seconds", type=int, default=10)
     parser.add_argument("--concurrency", default="1,8,32")
