@@ -61,7 +61,7 @@ def search_log_record(*, request, response, interface: str) -> str:
             timings={**response.timings_ms, "cached": int(response.cached)},
             result_count=response.total,
             zero_results=response.total == 0,
-            results=[[hit["id"], hit["document"]["id"]] for hit in response.hits],
+            results=response.result_ids,
             page=response.request.page,
             filters={k: v for k, v in response.request.as_dict().items() if k not in ("q", "page") and v},
             index_version=response.index_version,

@@ -135,7 +135,7 @@ def highlight(text: str, query_terms: set[str]) -> str:
 @dataclass
 class SearchResponse:
     request: SearchRequest
-    hits: list[dict] = field(default_factory=list)
+    hit_dicts: list[dict] | None = None  # None on a copy served from the cache, until .hits is read
     total: int = 0
     query_coins: list[str] = field(default_factory=list)
     timings_ms: dict = field(default_factory=dict)
@@ -154,6 +154,28 @@ class SearchResponse:
         if value is None:
             value = self.memo[name] = compute()
         return value
+
+    @property
+    def hits(self) -> list[dict]:
+        if self.hit_dicts is None:  # a cached answer keeps its hits as JSON text (memo["hits_json"])
+            self.hit_dicts = json.loads(self.memo["hits_json"])
+        return self.hit_dicts
+
+    @property
+    def result_ids(self) -> list[list[int]]:
+        """[sentence id, document id] of each hit in rank order, as the query log stores them."""
+        return self.memoized("result_ids", self._result_ids)
+
+    def _result_ids(self) -> list[list[int]]:
+        return [[hit["id"], hit["document"]["id"]] for hit in self.hits]
+
+    def cache_copy(self) -> SearchResponse:
+        """What the result cache keeps: the hits as JSON text (a third of the memory of their
+        dicts, and what the API sends) and the ids the log needs, in the shared memo; copies
+        served from it decode the hits only if something reads .hits (the page does)."""
+        self.memoized("hits_json", lambda: json.dumps(self.hits))
+        self.memoized("result_ids", self._result_ids)
+        return replace(self, hit_dicts=None)
 
     @property
     def pages(self) -> int:
@@ -290,15 +312,11 @@ def run_search(index: Index, request: SearchRequest, *, ranker: RankerConfig | N
     owner, key = (index, ranker), (request, page_size)
     cached = result_cache().get(owner, key) if cacheable else None
     if cached is not None:
-        answer, hits_json = cached
         elapsed = round((time.perf_counter() - started) * 1000, 3)
-        return replace(answer, hits=json.loads(hits_json), cached=True,
-                       timings_ms={"rank": 0.0, "hits": 0.0, "total": elapsed})
+        return replace(cached, cached=True, timings_ms={"rank": 0.0, "hits": 0.0, "total": elapsed})
     response = _answer(index, request, ranker, challenger if interleave else None, page_size, rng, started)
     if cacheable:
-        # Kept as JSON text: a third of the memory of the hits' dicts, and what the API sends.
-        hits_json = response.memoized("hits_json", lambda: json.dumps(response.hits))
-        result_cache().put(owner, key, (replace(response, hits=[]), hits_json))
+        result_cache().put(owner, key, response.cache_copy())
     return response
 
 
@@ -324,7 +342,7 @@ def _answer(index: Index, request: SearchRequest, ranker: RankerConfig, challeng
     ]
     done = time.perf_counter()
     return SearchResponse(
-        request=request, hits=hits, total=ranking.total,
+        request=request, hit_dicts=hits, total=ranking.total,
         query_coins=detect_coins(request.q, query=True), index_version=index.version, ranker_id=ranker_id,
         page_size=page_size, did_you_mean=ranked_request.did_you_mean,
         corrected_query=ranked_request.corrected_query, interleaving=interleaving,

@@ -108,3 +108,15 @@ def test_answers_stay_cached_when_the_periodic_ranker_check_finds_nothing_new(cl
     for _ in range(2):
         holder._checked_at = float("-inf")  # as when RANKER_CHECK_SECONDS have passed
         assert _search(client, q="validators")["cached"]
+
+
+def test_the_page_and_the_api_share_answers_and_the_page_shows_cached_hits_in_full(client, site):
+    page = client.get("/search/", {"q": "validators"})
+    body = _search(client, q="validators")
+    again = client.get("/search/", {"q": "validators"})
+    assert body["cached"] and [h["id"] for h in page.context["hits"]] == [h["id"] for h in body["hits"]]
+    assert again.context["response"].cached
+    assert [h["html"] for h in again.context["hits"]] == [h["html"] for h in page.context["hits"]]
+    assert "<mark>Validators</mark>" in again.content.decode()
+    logs = QueryLog.objects.order_by("id")
+    assert [log.results for log in logs] == [[[h["id"], h["document"]["id"]] for h in body["hits"]]] * 3
