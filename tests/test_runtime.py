@@ -24,6 +24,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_start_ingest_hot_swap_build_kill_cluster_restart_and_stop(stack, tmp_path):
+    # The cluster proves itself (runs its heartbeat task) within seconds of the start, not a minute.
+    wait_for(lambda: stack.health()["cluster"]["alive"], 20, "the cluster's first heartbeat")
     first_version = stack.health()["index_version"]
     assert stack.search("proof of stake")["total"] > 0
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django_q.tasks import async_task
 
 from cryptosights_project.schedules import schedules_ensure
 from search.index.artifact import ArtifactError
@@ -38,6 +39,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Built and activated index {build.version} ({build.sentences:,} sentences).")
         ensure_default_incumbent()
         self.stdout.write(f"Schedules: {', '.join(schedules_ensure())}.")
+        if os.environ.get("RUN_CLUSTER", "1") != "0":
+            # The scheduler first looks at its schedules 30 s after the cluster starts; a queued
+            # heartbeat is taken at once, so /health shows the cluster alive within seconds.
+            async_task("search.health.cluster_heartbeat", group="cluster-heartbeat")
         self._superuser_from_environment()
 
     @staticmethod
