@@ -16,6 +16,7 @@ so a row can be asserted right after the response); a failed write is still kept
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import threading
 import time
@@ -104,13 +105,20 @@ def _take_batch() -> list[dict]:
     return list(_in_flight)
 
 
-def _insert(rows: list[dict]) -> None:
-    """One multi-row INSERT in one transaction. Values go through each field's own conversion
-    for the database (as the ORM's insert does) without building and compiling model objects."""
+@functools.cache
+def _insert_statement() -> tuple[list, str]:
+    """QueryLog's columns (all but the key) and the INSERT for one row of them, made once."""
     fields = [f for f in QueryLog._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     sql = "INSERT INTO %s (%s) VALUES (%s)" % (
         quote(QueryLog._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
+    return fields, sql
+
+
+def _insert(rows: list[dict]) -> None:
+    """One multi-row INSERT in one transaction. Values go through each field's own conversion
+    for the database (as the ORM's insert does) without building and compiling model objects."""
+    fields, sql = _insert_statement()
     params = [[f.get_db_prep_save(row[f.attname] if f.attname in row else f.get_default(), connection)
                for f in fields] for row in rows]
     with transaction.atomic(), connection.cursor() as cursor:

@@ -19,7 +19,6 @@ class ResultCache:
         self._entries: OrderedDict = OrderedDict()
         self._owner: tuple = ()
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
 
     def _check_owner(self, owner: tuple) -> None:
         """Drop every entry when the index or ranker (compared by identity) changed."""
@@ -33,11 +32,8 @@ class ResultCache:
         with self._lock:
             self._check_owner(owner)
             value = self._entries.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
+            if value is not None:
+                self._entries.move_to_end(key)
             return value
 
     def put(self, owner: tuple, key, value) -> None:
@@ -49,6 +45,3 @@ class ResultCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
