@@ -206,3 +206,41 @@ def test_weights_precomputed_for_other_k1_b_rank_like_recomputed_ones(tmp_path, 
         recomputed = index.rank(analyze(query), params=RankParams(k1=0.9, b=0.5), per_doc=None)
         assert stored.sentence_ids == recomputed.sentence_ids
         np.testing.assert_allclose(stored.scores, recomputed.scores, rtol=1e-5)
+
+
+FAULTS_OF_A_QUERY_BURST = """
+import resource, sys
+import numpy as np
+from search.index.allocator import keep_freed_memory
+if sys.argv[1] == "keep":
+    assert keep_freed_memory()
+def burst():  # a heavy query's temporaries: sixteen 2 MiB arrays, written, then freed
+    arrays = [np.ones(2**18) for _ in range(16)]
+    del arrays
+burst(); burst()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+burst()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_a_serving_process_reuses_its_query_arrays_memory():
+    # glibc's defaults hand the freed arrays back to the kernel, so each query faulted all its pages
+    # in again; with allocator.keep_freed_memory() (applied by Index) the next query reuses them.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from search.index.allocator import keep_freed_memory
+
+    if not keep_freed_memory():
+        pytest.skip("the C library is not glibc")
+    root = Path(__file__).resolve().parents[1]
+    faults = {
+        mode: int(subprocess.run([sys.executable, "-c", FAULTS_OF_A_QUERY_BURST, mode], cwd=root,
+                                 capture_output=True, text=True, check=True).stdout)
+        for mode in ("default", "keep")
+    }
+    pages = 16 * 2 * 2**20 // 4096
+    assert faults["default"] > pages / 2  # the problem is real on this C library
+    assert faults["keep"] < pages / 20, faults
