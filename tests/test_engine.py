@@ -211,9 +211,9 @@ def test_weights_precomputed_for_other_k1_b_rank_like_recomputed_ones(tmp_path, 
 FAULTS_OF_A_QUERY_BURST = """
 import resource, sys
 import numpy as np
-from search.index.allocator import keep_freed_memory
+from search.index.allocator import tune_malloc
 if sys.argv[1] == "keep":
-    assert keep_freed_memory()
+    assert tune_malloc()
 def burst():  # a heavy query's temporaries: sixteen 2 MiB arrays, written, then freed
     arrays = [np.ones(2**18) for _ in range(16)]
     del arrays
@@ -226,14 +226,14 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 def test_a_serving_process_reuses_its_query_arrays_memory():
     # glibc's defaults hand the freed arrays back to the kernel, so each query faulted all its pages
-    # in again; with allocator.keep_freed_memory() (applied by Index) the next query reuses them.
+    # in again; with allocator.tune_malloc() (applied by Index) the next query reuses them.
     import subprocess
     import sys
     from pathlib import Path
 
-    from search.index.allocator import keep_freed_memory
+    from search.index.allocator import tune_malloc
 
-    if not keep_freed_memory():
+    if not tune_malloc():
         pytest.skip("the C library is not glibc")
     root = Path(__file__).resolve().parents[1]
     faults = {

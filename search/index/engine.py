@@ -28,7 +28,7 @@ import numpy as np
 
 from ..nlp.analyzer import ANALYZER_VERSION, analyze
 from . import artifact
-from .allocator import keep_freed_memory
+from .allocator import tune_malloc
 from .build import NO_DATE, bm25_weights, term_hash
 
 EPOCH = date(1970, 1, 1)
@@ -65,7 +65,7 @@ class Ranking:
 
 class Index:
     def __init__(self, version_dir: Path, *, verify_checksums: bool = True):
-        keep_freed_memory()  # queries reuse their arrays' memory: see allocator.py
+        tune_malloc()  # queries reuse their arrays' memory: see allocator.py
         self.path = Path(version_dir)
         self.manifest = artifact.read_manifest(self.path)
         if self.manifest.get("analyzer_version") != ANALYZER_VERSION:
