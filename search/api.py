@@ -86,23 +86,26 @@ def search(request):
     # The page's search-as-you-type marks its requests: partial questions are kept apart in the metrics.
     interface = "live" if request.headers.get("X-Live-Search") == "1" else "api"
     log_id = search_log_record(request=request, response=response, interface=interface)
-    body = {
-        "log_id": log_id,
+    per_request = {"log_id": log_id, "timings_ms": response.timings_ms, "cached": response.cached}
+    # The rest of the body is the same for every request this answer serves: encoded once per
+    # answer and kept with it in the cache. The hits, most of it, are the cache's own JSON text.
+    answer = response.memoized("api_answer_json", lambda: _answer_json(search_request, response))
+    hits = response.memoized("hits_json", lambda: json.dumps(response.hits))
+    return HttpResponse(f'{json.dumps(per_request)[:-1]}, {answer[1:-1]}, "hits": {hits}}}', content_type="application/json")
+
+
+def _answer_json(search_request, response) -> str:
+    return json.dumps({
         "query": search_request.as_dict(),
         "total": response.total,
         "pages": response.pages,
         "query_coins": [{"slug": s, "name": COIN_BY_SLUG[s].name} for s in response.query_coins],
-        "insight": response.memoized("insight", lambda: summarize(response.hits)),
+        "insight": summarize(response.hits),
         "did_you_mean": response.did_you_mean,
         "corrected_query": response.corrected_query,
-        "timings_ms": response.timings_ms,
-        "cached": response.cached,
         "index_version": response.index_version,
         "ranker": response.ranker_id,
-    }
-    # The hits are most of the body: encoded once per answer (cached answers keep the text).
-    hits = response.memoized("hits_json", lambda: json.dumps(response.hits))
-    return HttpResponse(f'{json.dumps(body)[:-1]}, "hits": {hits}}}', content_type="application/json")
+    })
 
 
 def _popular_questions() -> list[str]:
