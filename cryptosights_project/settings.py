@@ -223,12 +223,14 @@ RATE_LIMIT_SUGGEST = os.environ.get("RATE_LIMIT_SUGGEST") or "600/60"
 RATE_LIMIT_FEEDBACK = os.environ.get("RATE_LIMIT_FEEDBACK") or "60/60"
 # Client addresses never limited: the machine itself (health checks, local load tests).
 RATE_LIMIT_EXEMPT = env_list("RATE_LIMIT_EXEMPT", "127.0.0.1,::1")
-# A cache every process shares (rate-limit counters, cross-process state): files in DATA_DIR.
+# Rate-limit counters and the popular-questions list, in each process's memory. A file cache shared
+# by the workers cost a read, a write and a directory listing per limited request (searches from
+# any address but the machine's own): 1,100 instead of 1,700 searches/s at 32 clients. The price:
+# counts are per worker, so a client gets between the limit and WEB_WORKERS x the limit.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(DATA_DIR / "cache"),
-        "OPTIONS": {"MAX_ENTRIES": 50_000},
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},  # clients counted at once; the least recent go first
     }
 }
 RATELIMIT_USE_CACHE = "default"
