@@ -62,9 +62,9 @@ def render(results: dict) -> str:
         out.append("\n### HTTP /api/search vs a trivial view (gunicorn %d workers × %d threads, wrk, %d s a point)"
                    % (http["workers"], http["threads"], http["seconds_per_point"]))
         out.append(table(
-            ["target", "clients", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "search ÷ trivial"],
-            [[p["target"], p["connections"], p["rps"], p["p50_ms"], p["p95_ms"], p["p99_ms"], p["errors"], p.get("ratio")]
-             for p in http["points"]],
+            ["target", "clients", "rounds (median)", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "search ÷ trivial"],
+            [[p["target"], p["connections"], p.get("rounds", 1), p["rps"], p["p50_ms"], p["p95_ms"], p["p99_ms"], p["errors"],
+              p.get("ratio")] for p in http["points"]],
         ))
         mem = ", ".join(f"{w['uss_mb']} MB (anonymous {w.get('anon_mb', '?')} MB)" for w in http.get("worker_memory", []))
         out.append(f"cold start (gunicorn start → first search answered): {http.get('cold_start_s')} s; "

@@ -305,6 +305,7 @@ def parse_args(argv=None):
                              "or the shipped ranker's, as `reindex` does (then plain BM25 re-weights per query)")
     parser.add_argument("--http", choices=("auto", "on", "off"), default="auto", help="auto: on up to 1.5M sentences")
     parser.add_argument("--http-seconds", type=int, default=10)
+    parser.add_argument("--http-rounds", type=int, default=3, help="alternating trivial/search rounds at the highest concurrency (median)")
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the built index and the HTTP DATA_DIR")
@@ -345,7 +346,7 @@ def main(argv=None) -> dict:
                 corpus_path = workdir / "corpus.jsonl.gz"
                 _, docs = corpus_for(args.scale, sentences=args.sentences, base=args.base, seed=args.seed)
                 http_load.write_jsonl(docs, corpus_path)
-            results["http"] = http_load.run(corpus_path, queries["app"], seconds=args.http_seconds,
+            results["http"] = http_load.run(corpus_path, queries["app"], seconds=args.http_seconds, rounds=args.http_rounds,
                                             concurrencies=[int(c) for c in args.concurrency.split(",")], log=log)
             trivial = {p["connections"]: p["rps"] for p in results["http"]["points"] if p["target"] == "trivial"}
             for point in results["http"]["points"]:

@@ -133,3 +133,12 @@ def test_weights_for_other_k1_and_b_equal_build_formula_bit_for_bit(tmp_path):
                                           index.sent_len[index.post_sent[start:end]], index.avgdl, k1, b)
             got = index._weights(start, end, tid, RankParams(k1=k1, b=b))
             assert np.array_equal(got, expected)
+
+
+def test_repeated_http_points_report_medians_and_all_errors():
+    runs = [{"connections": 32, "requests": n, "rps": rps, "errors": errors, "error_detail": {}, "p50_ms": p50, "p99_ms": p99}
+            for n, rps, errors, p50, p99 in ((10, 100.0, 0, 1.0, 5.0), (20, 300.0, 2, 2.0, 3.0), (30, 200.0, 0, 3.0, 4.0))]
+    point = http_load.median_point(runs)
+    assert (point["rps"], point["p50_ms"], point["p99_ms"]) == (200.0, 2.0, 4.0)
+    assert (point["requests"], point["errors"], point["rounds"]) == (60, 2, 3)
+    assert http_load.median_point(runs[:1]) == runs[0]
