@@ -7,8 +7,9 @@
 Everything runs on the loopback address; every wrk run is bounded in time. Query logging is on
 (every /api/search queues its QueryLog row, written in batches as in production); the benchmark
 checks the rows were written. The rotation repeats each question, so most searches are answered
-from the workers' answer caches; one more point runs the heaviest load with the cache off. Cold start is the time from starting gunicorn to the first answered search (the
-worker that answers loads the index on that request). Worker memory (USS) is read after the load.
+from the workers' answer caches; one more point runs the heaviest load with the cache off. Cold
+start is the time from starting gunicorn to the first answered search (the worker that answers
+loads the index on that request). Worker memory (USS) is read after the load.
 """
 
 from __future__ import annotations
@@ -185,6 +186,12 @@ def query_log_rows(data_dir: Path) -> int:
         return db.execute("SELECT COUNT(*) FROM evaluation_querylog").fetchone()[0]
 
 
+def _logged(log, label: str, point: dict) -> dict:
+    log(f"  http: {label:8} c={point['connections']:<3} {point['rps']:8.1f} req/s  p50 {point['p50_ms']:7.2f} ms"
+        f"  p99 {point['p99_ms']:7.2f} ms  errors {point['errors']}")
+    return point
+
+
 def median_point(runs: list[dict]) -> dict:
     """One point from several runs of it: the median of each figure, errors and requests summed."""
     if len(runs) == 1:
@@ -227,10 +234,7 @@ def run(corpus_path: Path, queries: list[str], *, concurrencies=(1, 8, 32), seco
             measured = {"trivial": [], "search": []}
             for _ in range(rounds if connections == max(concurrencies) else 1):
                 for target, lua in (("trivial", trivial_script), ("search", script)):
-                    point = run_wrk(port, lua, "/", connections, seconds)
-                    log(f"  http: {target:8} c={connections:<3} {point['rps']:8.1f} req/s  p50 {point['p50_ms']:7.2f} ms"
-                        f"  p99 {point['p99_ms']:7.2f} ms  errors {point['errors']}")
-                    measured[target].append(point)
+                    measured[target].append(_logged(log, target, run_wrk(port, lua, "/", connections, seconds)))
             points += [{"target": target, **median_point(runs)} for target, runs in measured.items()]
         result["points"] = points
         result["worker_memory"] = worker_memory(server)
@@ -241,10 +245,7 @@ def run(corpus_path: Path, queries: list[str], *, concurrencies=(1, 8, 32), seco
         wait_for_search(base, queries[0], timeout=300)
         warm_up = run_wrk(port, script, "/api/search", 8, 3)["requests"]
         connections = max(concurrencies)
-        point = {"target": "search, cache off", **run_wrk(port, script, "/", connections, seconds)}
-        log(f"  http: cache off c={connections:<3} {point['rps']:8.1f} req/s  p50 {point['p50_ms']:7.2f} ms"
-            f"  p99 {point['p99_ms']:7.2f} ms  errors {point['errors']}")
-        points.append(point)
+        points.append({"target": "search, cache off", **_logged(log, "cache off", run_wrk(port, script, "/", connections, seconds))})
         stop(server)  # (its workers write their queued query logs as they exit)
         server = None
         searches = warm_up + sum(p["requests"] for p in points if p["target"].startswith("search"))

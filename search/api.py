@@ -90,8 +90,8 @@ def search(request):
     # The rest of the body is the same for every request this answer serves: encoded once per
     # answer and kept with it in the cache. The hits, most of it, are the cache's own JSON text.
     answer = response.memoized("api_answer_json", lambda: _answer_json(search_request, response))
-    hits = response.memoized("hits_json", lambda: json.dumps(response.hits))
-    return HttpResponse(f'{json.dumps(per_request)[:-1]}, {answer[1:-1]}, "hits": {hits}}}', content_type="application/json")
+    body = f'{json.dumps(per_request)[:-1]}, {answer[1:-1]}, "hits": {response.hits_json()}}}'
+    return HttpResponse(body, content_type="application/json")
 
 
 def _answer_json(search_request, response) -> str:

@@ -161,6 +161,10 @@ class SearchResponse:
             self.hit_dicts = json.loads(self.memo["hits_json"])
         return self.hit_dicts
 
+    def hits_json(self) -> str:
+        """The hits as JSON text, encoded once per answer (what the API sends and the cache keeps)."""
+        return self.memoized("hits_json", lambda: json.dumps(self.hits))
+
     @property
     def result_ids(self) -> list[list[int]]:
         """[sentence id, document id] of each hit in rank order, as the query log stores them."""
@@ -173,7 +177,7 @@ class SearchResponse:
         """What the result cache keeps: the hits as JSON text (a third of the memory of their
         dicts, and what the API sends) and the ids the log needs, in the shared memo; copies
         served from it decode the hits only if something reads .hits (the page does)."""
-        self.memoized("hits_json", lambda: json.dumps(self.hits))
+        self.hits_json()
         self.memoized("result_ids", self._result_ids)
         return replace(self, hit_dicts=None)
 
