@@ -17,9 +17,9 @@ ENV HOME=/home/user
 WORKDIR /home/user/app
 
 # Dependencies first (as root, into the system site-packages) so this layer is rebuilt only
-# when requirements.txt changes.
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# when the lock changes. requirements.lock pins the whole closure with hashes (`make lock`).
+COPY requirements.lock .
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 # The project (.dockerignore keeps out .venv, var, staticfiles, .git and caches).
 COPY --chown=user . .
@@ -42,8 +42,10 @@ RUN SECRET_KEY=collectstatic-only DATA_DIR=/tmp/build-data \
     python manage.py collectstatic --noinput -v 0 \
  && rm -rf /tmp/build-data
 
-# The Space's proxy sets X-Forwarded-For and X-Forwarded-Proto.
+# The Space's proxy sets X-Forwarded-For and X-Forwarded-Proto. run.py resolves DATA_DIR once
+# (falling back to ./var only where /data is not writable) and hands it to every process.
 ENV DATA_DIR=/data \
+    DATA_DIR_FALLBACK=/home/user/app/var \
     PORT=7860 \
     TRUST_X_FORWARDED_FOR=1 \
     HTTPS=1

@@ -4,7 +4,8 @@
     migrate ─► collectstatic ─► bootstrap (starter corpus, first index) ─┬─► gunicorn 0.0.0.0:PORT
                                                                         └─► django-q2 cluster (supervised)
 
-The cluster is restarted with exponential back-off when it dies. SIGTERM or SIGINT stops both
+DATA_DIR is resolved here, once, and handed to every child as an absolute path with no fallback
+(cryptosights_project/data_dir.py). The cluster is restarted with exponential back-off when it dies. SIGTERM or SIGINT stops both
 children: each runs in its own process group, gets SIGTERM, and whatever is left after
 STOP_GRACE_SECONDS is SIGKILLed (django-q2 clusters have been seen to hang on SIGTERM), so the
 whole tree is gone within 10 s and leaves no orphans.
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from cryptosights_project.data_dir import DataDirError, pin_for_children, resolve_data_dir
 
 ROOT = Path(__file__).resolve().parent
 STOP_GRACE_SECONDS = 7
@@ -92,6 +95,16 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
+        # Decided here, once, for every process started below (they inherit os.environ).
+        try:
+            data_dir, warning = resolve_data_dir(os.environ, ROOT)
+        except DataDirError as error:
+            log.error("%s", error)
+            return 2
+        if warning:
+            log.warning("%s", warning)
+        pin_for_children(os.environ, data_dir)
+        log.info("DATA_DIR %s", data_dir)
         manage("migrate", "--noinput", "-v", "0")
         manage("collectstatic", "--noinput", "-v", "0")
         manage("bootstrap")

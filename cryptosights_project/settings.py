@@ -10,6 +10,10 @@ import secrets
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
+from .data_dir import DataDirError, resolve_data_dir
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -31,26 +35,14 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-
-
-def _writable_data_dir() -> Path:
-    """DATA_DIR, or ./var when DATA_DIR cannot be written (a Space without persistent storage)."""
-    wanted = Path(os.environ.get("DATA_DIR") or BASE_DIR / "var").resolve()
-    try:
-        wanted.mkdir(parents=True, exist_ok=True)
-        probe = wanted / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-        return wanted
-    except OSError:
-        fallback = (BASE_DIR / "var").resolve()
-        fallback.mkdir(parents=True, exist_ok=True)
-        print(f"DATA_DIR {wanted} is not writable; using {fallback}", file=sys.stderr)
-        return fallback
-
-
 # Everything stateful lives under DATA_DIR: deleting it resets the site, copying it backs it up.
-DATA_DIR = _writable_data_dir()
+# run.py resolves it once and hands the result to every process (cryptosights_project/data_dir.py).
+try:
+    DATA_DIR, _data_dir_warning = resolve_data_dir(os.environ, BASE_DIR)
+except DataDirError as error:
+    raise ImproperlyConfigured(str(error)) from None
+if _data_dir_warning:
+    print(_data_dir_warning, file=sys.stderr)
 INDEX_DIR = DATA_DIR / "index"
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import psutil
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .active_index import get_index, holder
-from .models import IndexBuild
+from .models import DatabaseIdentity, IndexBuild
 
 HEARTBEAT_FILE = "cluster-heartbeat"
 HEARTBEAT_STALE_SECONDS = 180  # the heartbeat task runs every minute
@@ -57,6 +57,14 @@ def _last_build() -> dict | None:
             "finished_at": build.finished_at.isoformat() if build.finished_at else None}
 
 
+def _database() -> dict:
+    """Which database this process uses: its random id and engine (never a path or credentials)."""
+    try:
+        return {"id": DatabaseIdentity.current(), "engine": connection.vendor}
+    except DatabaseError:
+        return {"id": None, "engine": connection.vendor}
+
+
 @require_GET
 def health(request):
     index = get_index()
@@ -69,6 +77,7 @@ def health(request):
         "sentences": index.sentence_count if index else 0,
         "artifact_bytes": index.disk_bytes() if index else 0,
         "index_error": holder.load_error or None,
+        "database": _database(),
         "last_build": _last_build(),
         "cluster": _cluster_status(),
         "pending_tasks": _pending_tasks(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -188,3 +190,29 @@ class Ranker(models.Model):
     def __str__(self) -> str:
         role = " (incumbent)" if self.is_incumbent else " (challenger)" if self.is_challenger else ""
         return f"{self.name}{role}"
+
+
+class DatabaseIdentity(models.Model):
+    """A random id made with the database (its first migration), so /health can show which
+    database a process uses without revealing paths or credentials."""
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "database identity"
+
+    def __str__(self) -> str:
+        return self.token
+
+    @classmethod
+    def current(cls) -> str:
+        """The database's id (made now if a test flushed the row the migration wrote)."""
+        token = cls.objects.order_by("pk").values_list("token", flat=True).first()
+        if token is None:
+            token = cls.objects.get_or_create(pk=1, defaults={"token": new_database_token()})[0].token
+        return token
+
+
+def new_database_token() -> str:
+    return secrets.token_hex(16)

@@ -36,14 +36,16 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
 
 
 class Stack:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ, "DATA_DIR": str(data_dir), "PORT": str(self.port), "WEB_WORKERS": "2",
             "INDEX_CHECK_SECONDS": "1", "INDEX_REBUILD_DELAY_SECONDS": "1", "INDEX_BUILD_WORKERS": "1",
+            **env,
         }
-        self.log = open(data_dir / "stack.log", "wb")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.log = open(data_dir / "stack.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "run.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -72,19 +74,26 @@ class Stack:
                 continue
         return None
 
+    def worker_healths(self, tries: int = 30) -> dict[int, dict]:
+        """/health as each gunicorn worker answers it, by pid (each request goes to a free worker)."""
+        seen = {}
+        for _ in range(tries):
+            body = self.health()
+            seen[body["worker"]["pid"]] = body
+            if len(seen) == int(self.env["WEB_WORKERS"]):
+                break
+        return seen
+
     def workers_serving(self, version: str) -> bool:
         """Every gunicorn worker (seen by pid in /health) reports `version`."""
-        seen = {}
-        for _ in range(30):
-            body = self.health()
-            seen[body["worker"]["pid"]] = body["index_version"]
-        return len(seen) == 2 and set(seen.values()) == {version}
+        seen = self.worker_healths()
+        return len(seen) == int(self.env["WEB_WORKERS"]) and {b["index_version"] for b in seen.values()} == {version}
 
 
 @contextmanager
-def running_stack(data_dir: Path):
+def running_stack(data_dir: Path, **env: str):
     """A started stack; stopped with SIGTERM afterwards (and killed if that is not enough)."""
-    stack = Stack(data_dir)
+    stack = Stack(data_dir, **env)
     try:
         wait_for(lambda: stack.health()["index_loaded"], 120, "the site to start")
         yield stack

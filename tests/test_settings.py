@@ -10,7 +10,7 @@ from django.conf import settings
 
 from .conftest import ROOT
 
-CONFIG_FILES = ["cryptosights_project/settings.py", "gunicorn.conf.py", "run.py"]
+CONFIG_FILES = ["cryptosights_project/settings.py", "cryptosights_project/data_dir.py", "gunicorn.conf.py", "run.py"]
 
 
 def _env_names() -> set[str]:
