@@ -1,35 +1,36 @@
 #!/usr/bin/env bash
-# Installs everything CryptoSights needs on a fresh Debian machine: Debian packages (when the
-# machine lacks them), a virtualenv with the Python packages, and nothing else — the NLP
-# pipeline needs no NLTK data downloads (Punkt is trained at index time, the stop words and coin
-# dictionary ship in the repository, VADER's lexicon ships in its wheel).
+# Installs what CryptoSights needs on a fresh Debian machine, from the locks (exact versions and
+# hashes of the whole dependency closure):
+#   setup.sh run [VENV]  what running the site needs: python3 + venv, requirements.lock
+#   setup.sh dev [VENV]  also the test and benchmark tools: requirements-dev.lock, and Debian's
+#                        chromium (browser tests; Playwright drives it, never downloads one) and wrk
+# No NLP data is downloaded: Punkt is trained at index time, the stop words and coin dictionary
+# ship in the repository, VADER's lexicon ships in its wheel.
 set -euo pipefail
-venv="${1:-.venv}"
+mode="${1:-run}"
+venv="${2:-.venv}"
 cd "$(dirname "$0")/.."
+case "$mode" in run|dev) ;; *) echo "usage: setup.sh run|dev [VENV]" >&2; exit 2 ;; esac
 
-need_apt=()
-command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
-if [ ${#need_apt[@]} -gt 0 ]; then
+apt_install() {
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
   else
-    echo "Please install: ${need_apt[*]}" >&2; exit 1
+    echo "Please install Debian's packages: $*" >&2; exit 1
   fi
-fi
+}
+
+command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3 python3-venv
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q -r requirements.txt -r requirements-dev.txt
+lock=requirements.lock
+[ "$mode" = dev ] && lock=requirements-dev.lock
+"$venv/bin/python" -m pip install -q --require-hashes -r "$lock"
 
-# Debian packages: headless Chromium for the browser tests (Playwright drives it, never downloads
-# one) and wrk for the HTTP benchmark.
-missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v wrk >/dev/null || missing+=(wrk)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-  else
-    echo "Please install Debian's packages: ${missing[*]}" >&2; exit 1
-  fi
+if [ "$mode" = dev ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v wrk >/dev/null || missing+=(wrk)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 fi

@@ -125,12 +125,67 @@ def test_copy_sources_exist_and_survive_dockerignore():
         assert not replay.is_ignored(needed, patterns), needed
 
 
-def test_requirements_are_installed_before_the_project_is_copied():
-    install = index_of("RUN", lambda a: "pip install" in a and "-r requirements.txt" in a)
-    assert "--no-cache-dir" in STEPS[install][1]
-    copy_requirements = index_of("COPY", lambda a: replay.copy_parts(a)[0] == ["requirements.txt"])
+def test_the_lock_is_installed_before_the_project_is_copied():
+    install = index_of("RUN", lambda a: "pip install" in a and "-r requirements.lock" in a)
+    assert "--no-cache-dir" in STEPS[install][1] and "--require-hashes" in STEPS[install][1]
+    copy_lock = index_of("COPY", lambda a: replay.copy_parts(a)[0] == ["requirements.lock"])
     copy_project = index_of("COPY", lambda a: "." in replay.copy_parts(a)[0])
-    assert copy_requirements < install < copy_project, "requirements first, for layer caching"
+    assert copy_lock < install < copy_project, "dependencies first, for layer caching"
+
+
+def lock_pins(name: str) -> dict[str, tuple[str, str]]:
+    """distribution -> (version, environment marker) for every package a lock file pins."""
+    pins, entry = {}, None
+    for line in (ROOT / name).read_text().splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            requirement, _, marker = line.rstrip(" \\").partition(";")
+            distribution, _, version = requirement.strip().partition("==")
+            entry = normalise(distribution)
+            pins[entry] = (version.strip(), marker.strip())
+        elif "--hash=sha256:" in line and entry:
+            pins[entry] += ("hashed",) if len(pins[entry]) == 2 else ()
+    return pins
+
+
+def top_level_pins(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / name).read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            distribution, _, version = line.partition("==")
+            pins[normalise(re.split(r"[\[ ]", distribution)[0])] = version.strip()
+    return pins
+
+
+def test_locks_pin_the_whole_closure_with_hashes():
+    runtime, dev = lock_pins("requirements.lock"), lock_pins("requirements-dev.lock")
+    for name, pins in (("requirements.lock", runtime), ("requirements-dev.lock", dev)):
+        unhashed = [d for d, pin in pins.items() if pin[2:] != ("hashed",)]
+        assert unhashed == [], f"{name}: entries without hashes"
+    for distribution, version in top_level_pins("requirements.txt").items():
+        assert runtime.get(distribution, ("",))[0] == version, f"requirements.lock is stale for {distribution}: make lock"
+    for distribution, version in top_level_pins("requirements-dev.txt").items():
+        assert dev.get(distribution, ("",))[0] == version, f"requirements-dev.lock is stale for {distribution}: make lock"
+    # The tests run what the image installs: every runtime package at the same version.
+    assert {d: runtime[d][0] for d in runtime} == {d: dev[d][0] for d in runtime}
+    # Packages that only an extra brings in are part of the closure (jusText needs lxml[html_clean]).
+    assert "lxml-html-clean" in runtime
+
+
+def test_this_environment_matches_the_dev_lock():
+    from packaging.markers import Marker
+
+    wrong = {}
+    for distribution, (version, marker, *_) in lock_pins("requirements-dev.lock").items():
+        if marker and not Marker(marker).evaluate():
+            continue
+        try:
+            installed = importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed != version:
+            wrong[distribution] = (version, installed)
+    assert wrong == {}, "run `make setup-dev` (locked, installed)"
 
 
 def _third_party_imports() -> set[str]:
