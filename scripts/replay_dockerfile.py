@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Replay the Dockerfile's build steps without Docker, to exercise the image's install path.
 
-    python scripts/replay_dockerfile.py [--dockerfile Dockerfile] [--keep]
+    python scripts/replay_dockerfile.py [--dockerfile Dockerfile] [--keep | --into DIR]
 
 In a temporary directory it creates a virtualenv with the machine's python<X.Y> (X.Y taken from
 the FROM python:X.Y-... tag) and a fake image root. Instructions are replayed in order:
@@ -277,9 +277,15 @@ def main() -> int:
     parser.add_argument("--dockerfile", type=Path, default=ROOT / "Dockerfile")
     parser.add_argument("--context", type=Path, default=ROOT)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--into", type=Path, help="replay into this (new or empty) directory and keep it: "
+                        "venv/ is the image's Python, root/ its file system")
     options = parser.parse_args()
     started = time.monotonic()
-    tmp = Path(tempfile.mkdtemp(prefix="replay-dockerfile-"))
+    if options.into:
+        options.into.mkdir(parents=True, exist_ok=True)
+        tmp, options.keep = options.into.resolve(), True
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="replay-dockerfile-"))
     try:
         code = Replay(options.dockerfile.resolve(), options.context.resolve(), tmp).run()
     finally:
