@@ -137,3 +137,16 @@ def test_evaluate_one_split_only(starter_site, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "test:" in printed and "dev:" not in printed
     assert [s.metrics["split"] for s in MetricSnapshot.objects.filter(kind="offline")] == ["test"]
+
+
+@pytest.mark.django_db
+def test_import_judgments_takes_only_the_dev_half(questions, capsys):
+    from evaluation.models import Judgment
+    from search.query import normalize_query
+
+    call_command("import_judgments", str(QUESTION_SET))
+    dev = [q for q in questions if q.split == "dev"]
+    assert Judgment.objects.count() == sum(len(q.judgments) for q in dev)
+    stored = set(Judgment.objects.values_list("query", flat=True))
+    assert stored == {normalize_query(q.text) for q in dev}
+    assert not stored & {normalize_query(q.text) for q in questions if q.split == "test"}
