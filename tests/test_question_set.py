@@ -116,6 +116,7 @@ def test_evaluate_reports_each_split_of_the_question_set_on_the_starter_index(st
     for split in SPLITS:
         assert f"{split}: {sizes[split]} queries" in printed
     assert printed.count("| grade 2") == 2
+    assert re.search(r"note: \d+ judged documents are not in this index, e.g. (bip|bolt|eip|erc|mastering)-", printed)
     with open(out, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert len(rows) == len(questions) and Counter(row["split"] for row in rows) == sizes

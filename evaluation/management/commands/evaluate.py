@@ -61,6 +61,10 @@ class Command(BaseCommand):
                     + (f"  | grade 2 ({m['queries_grade2']} queries): MRR@10 {_figure(m['mrr10_grade2'])}  "
                        f"hit@10 {_figure(m['hit10_grade2'])}" if m["queries_grade2"] else "")
                 )
+        missing = {doc for judged in judged_sets.values() for docs in judged.values() for doc in docs
+                   if index.doc_of_slug(doc) is None}
+        if missing:  # they count as misses: say so, since a partial index lowers every figure
+            self.stdout.write(f"note: {len(missing)} judged documents are not in this index, e.g. {min(missing)}")
         self.stdout.write(f"per-query results: {out}")
 
     @staticmethod
