@@ -9,8 +9,10 @@ Online metrics (from logs):
 - abandonment: share of searches with results that got neither a click nor a vote
 - top_queries / zero_result_queries: most frequent normalised queries, with distinct sessions
 
-Offline metrics (document level, from judgments): nDCG@10 (graded, log2 discount, ideal from
-all judged documents of the query), MRR@10, recall@10 (relevant = grade >= 1) and hit@10.
+Offline metrics (document level, from graded judgments): nDCG@10 (gain 2^grade - 1, log2 discount,
+ideal from all judged documents of the query), MRR@10, recall@10 and hit@10 (relevant = grade >= 1),
+and MRR@10 / hit@10 of the first grade-2 document ("the document that answers it"), averaged over the
+queries that have one.
 """
 
 from __future__ import annotations
@@ -125,18 +127,35 @@ def dcg(grades: list[int]) -> float:
     return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
 
 
+def first_relevant_rank(ranked: list[str], judged: dict[str, int], *, min_grade: int = 1, k: int = 10) -> int | None:
+    """1-based rank of the first document in the top k judged at least `min_grade`, or None."""
+    return next((i + 1 for i, doc in enumerate(ranked[:k]) if judged.get(doc, 0) >= min_grade), None)
+
+
+def reciprocal_rank(ranked: list[str], judged: dict[str, int], *, min_grade: int = 1, k: int = 10) -> float:
+    """MRR@k's term for one query: 1 / rank of the first document judged at least `min_grade`, else 0."""
+    first = first_relevant_rank(ranked, judged, min_grade=min_grade, k=k)
+    return 1 / first if first else 0.0
+
+
 def query_metrics(ranked: list[str], judged: dict[str, int], k: int = 10) -> dict:
     top = ranked[:k]
     relevant = {doc for doc, grade in judged.items() if grade >= 1}
     gains = [judged.get(doc, 0) for doc in top]
     ideal = dcg(sorted(judged.values(), reverse=True)[:k])
-    first = next((i for i, doc in enumerate(top) if doc in relevant), None)
+    first = first_relevant_rank(top, judged, k=k)
+    has_answer = any(grade >= 2 for grade in judged.values())
+    first_answer = first_relevant_rank(top, judged, min_grade=2, k=k)
     return {
         "ndcg10": dcg(gains) / ideal if ideal else 0.0,
-        "mrr10": 1 / (first + 1) if first is not None else 0.0,
+        "mrr10": reciprocal_rank(top, judged, k=k),
         "recall10": len(relevant & set(top)) / len(relevant) if relevant else 0.0,
         "hit10": 1.0 if first is not None else 0.0,
-        "first_relevant_rank": first + 1 if first is not None else None,
+        "first_relevant_rank": first,
+        # None when the query has no grade-2 document (e.g. a known-item row with the default grade 1)
+        "mrr10_grade2": reciprocal_rank(top, judged, min_grade=2, k=k) if has_answer else None,
+        "hit10_grade2": (1.0 if first_answer is not None else 0.0) if has_answer else None,
+        "first_grade2_rank": first_answer,
     }
 
 
@@ -146,10 +165,10 @@ def offline_metrics(qrels: dict[str, dict[str, int]], run: Callable[[str], list[
     for query, judged in qrels.items():
         ranked = run(query)
         per_query.append({"query": query, "ranked": ranked[:k], **query_metrics(ranked, judged, k)})
-    n = len(per_query)
-    metrics = {
-        name: (sum(row[name] for row in per_query) / n if n else None)
-        for name in ("ndcg10", "mrr10", "recall10", "hit10")
-    }
-    metrics["queries"] = n
+    metrics: dict = {}
+    for name in ("ndcg10", "mrr10", "recall10", "hit10", "mrr10_grade2", "hit10_grade2"):
+        values = [row[name] for row in per_query if row[name] is not None]
+        metrics[name] = sum(values) / len(values) if values else None
+    metrics["queries"] = len(per_query)
+    metrics["queries_grade2"] = sum(1 for row in per_query if row["mrr10_grade2"] is not None)
     return OfflineResult(metrics=metrics, per_query=per_query)

@@ -79,6 +79,31 @@ def test_evaluate_prints_offline_metrics_and_writes_per_query_results(site, tmp_
     assert snapshot.index_version == site.version and snapshot.metrics["mrr10"] == pytest.approx(2 / 3)
 
 
+def test_evaluate_scores_graded_multi_document_questions_per_split(site, tmp_path, capsys):
+    questions = tmp_path / "questions.tsv"
+    questions.write_text(
+        "id\tsplit\tquestion\tjudgments\n"
+        "a\tdev\thow is the base fee burned\teip-1559:2 bip-0032:1\n"  # answer at rank 1
+        "b\tdev\tderive child keys from a master seed\teip-1559:2 bip-0032:1\n"  # only the useful one found
+        "c\ttest\textended keys can be shared\tbip-0032:2\n"
+    )
+    out = tmp_path / "per-query.tsv"
+    call_command("evaluate", "--qrels", str(questions), "--out", str(out))
+    printed = capsys.readouterr().out
+    assert "dev: 2 queries" in printed and "test: 1 queries" in printed
+    dev = MetricSnapshot.objects.get(kind="offline", metrics__split="dev").metrics
+    assert dev["mrr10"] == pytest.approx(1.0) and dev["hit10"] == pytest.approx(1.0)
+    assert dev["mrr10_grade2"] == pytest.approx(0.5) and dev["hit10_grade2"] == pytest.approx(0.5)
+    # gains 2^grade - 1, ideal 3 then 1: a finds only eip-1559 (3), b only bip-0032 (1), both at rank 1
+    ideal = 3 + 1 / 1.5849625007211562
+    assert dev["ndcg10"] == pytest.approx((3 / ideal + 1 / ideal) / 2)
+    assert MetricSnapshot.objects.get(kind="offline", metrics__split="test").metrics["mrr10_grade2"] == 1.0
+    rows = out.read_text().splitlines()
+    assert rows[0].endswith("\tsplit") and rows[2].split("\t")[1] == "eip-1559:2 bip-0032:1"
+    b = rows[2].split("\t")
+    assert b[2] == "1" and b[7] == "" and float(b[3]) == pytest.approx(1 / ideal, abs=1e-4)
+
+
 def test_evaluate_refuses_a_bad_qrels_file(site, tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_text("no header here\n")

@@ -1,8 +1,12 @@
 """Each metric on small examples computed by hand."""
 
+import math
+
 import pytest
 
-from evaluation.metrics import ClickRow, LogRow, VoteRow, dcg, offline_metrics, online_metrics, percentile, query_metrics
+from evaluation.metrics import (
+    ClickRow, LogRow, VoteRow, dcg, offline_metrics, online_metrics, percentile, query_metrics, reciprocal_rank,
+)
 
 LOGS = [
     LogRow(1, "btc fees", 10.0, 5, "s1"),
@@ -59,3 +63,44 @@ def test_offline_metrics_average_over_queries():
     assert result.metrics["mrr10"] == pytest.approx((1 + 1 / 4) / 2)
     assert result.metrics["hit10"] == 1.0 and result.metrics["queries"] == 2
     assert [row["first_relevant_rank"] for row in result.per_query] == [1, 4]
+
+
+def test_graded_metrics_separate_useful_and_answering_documents():
+    # one answer (grade 2) and two useful documents (grade 1); the run finds a useful one first
+    judged = {"ans": 2, "u1": 1, "u2": 1}
+    m = query_metrics(["x", "u2", "y", "ans", "z"], judged)
+    assert m["mrr10"] == pytest.approx(1 / 2) and m["hit10"] == 1.0 and m["first_relevant_rank"] == 2
+    assert m["mrr10_grade2"] == pytest.approx(1 / 4) and m["hit10_grade2"] == 1.0 and m["first_grade2_rank"] == 4
+    # gains 2^g - 1: u2 -> 1 at rank 2, ans -> 3 at rank 4; ideal: 3, 1, 1 at ranks 1-3
+    actual = 1 / math.log2(3) + 3 / math.log2(5)
+    ideal = 3 / math.log2(2) + 1 / math.log2(3) + 1 / math.log2(4)
+    assert m["ndcg10"] == pytest.approx(actual / ideal)
+    assert m["recall10"] == pytest.approx(2 / 3)
+
+
+def test_graded_metrics_count_only_the_top_ten():
+    judged = {"ans": 2, "u": 1}
+    ranked = [f"d{i}" for i in range(10)] + ["ans", "u"]
+    m = query_metrics(ranked, judged)
+    assert (m["mrr10"], m["hit10"], m["mrr10_grade2"], m["hit10_grade2"], m["ndcg10"]) == (0, 0, 0, 0, 0)
+    assert reciprocal_rank(ranked, judged, k=11) == pytest.approx(1 / 11)
+    assert reciprocal_rank(ranked, judged, min_grade=2, k=12) == pytest.approx(1 / 11)
+
+
+def test_two_answering_documents_either_counts():
+    judged = {"a": 2, "b": 2, "u": 1}
+    m = query_metrics(["u", "b", "a"], judged)
+    assert m["mrr10"] == 1.0 and m["mrr10_grade2"] == pytest.approx(1 / 2)
+    ideal = 3 + 3 / math.log2(3) + 1 / math.log2(4)
+    assert m["ndcg10"] == pytest.approx((1 + 3 / math.log2(3) + 3 / math.log2(4)) / ideal)
+
+
+def test_grade2_figures_average_only_over_queries_with_an_answer():
+    qrels = {"known item": {"d1": 1}, "question": {"d2": 2, "d3": 1}, "missed": {"d4": 2}}
+    runs = {"known item": ["d1"], "question": ["d3", "d2"], "missed": ["d9"]}
+    m = offline_metrics(qrels, runs.get).metrics
+    assert m["queries"] == 3 and m["queries_grade2"] == 2
+    assert m["mrr10"] == pytest.approx((1 + 1 + 0) / 3)
+    assert m["mrr10_grade2"] == pytest.approx((1 / 2 + 0) / 2) and m["hit10_grade2"] == pytest.approx(1 / 2)
+    only_known = offline_metrics({"q": {"d1": 1}}, lambda q: ["d1"]).metrics
+    assert only_known["mrr10_grade2"] is None and only_known["queries_grade2"] == 0

@@ -8,7 +8,8 @@ from search.query import normalize_query
 
 
 class Command(BaseCommand):
-    help = "Load judged queries from a TSV (query<TAB>doc_id[<TAB>grade]), e.g. a known-item set, for tuning."
+    help = ("Load judged queries for tuning from a known-item TSV (query<TAB>doc_id[<TAB>grade]) or from the dev half "
+            "of a question set (its test half is for reporting only and is never loaded).")
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -16,10 +17,10 @@ class Command(BaseCommand):
                             default=Judgment.Origin.KNOWN_ITEM)
 
     def handle(self, *args, file, origin, **options):
-        from evaluation.offline import QrelsError, load_qrels
+        from evaluation.qrels import QrelsError, load_qrels
 
         try:
-            qrels = load_qrels(file)
+            qrels = load_qrels(file, splits=("dev",))
         except QrelsError as exc:
             raise CommandError(str(exc)) from exc
         count = 0
