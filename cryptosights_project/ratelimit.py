@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django_ratelimit.core import is_ratelimited
 
-from evaluation.identity import client_ip
+from evaluation.identity import client_address, client_ip
 
 GROUPS = (
     ("search", ("/search/", "/api/search"), "RATE_LIMIT_SEARCH"),
@@ -23,7 +23,7 @@ GROUPS = (
 
 
 def _client(group, request) -> str:
-    return client_ip(request) or "unknown"
+    return client_address(request) or "unknown"
 
 
 def _rate(setting: str) -> tuple[str, int]:

@@ -262,8 +262,10 @@ LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 90)
 # Query logs are inserted by a background writer in one transaction per this many milliseconds
 # (0: each request writes its own row before answering).
 QUERY_LOG_BATCH_MS = env_int("QUERY_LOG_BATCH_MS", 50)
-# Behind a proxy that sets X-Forwarded-For (the Space), the client address comes from it.
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Behind N proxies that append to X-Forwarded-For (the Space: 1), the client address is its N-th
+# entry from the right; what lies further left was sent by the client. 0: REMOTE_ADDR.
+_forwarded_hops = os.environ.get("TRUST_X_FORWARDED_FOR", "").strip()
+TRUST_X_FORWARDED_FOR = int(_forwarded_hops) if _forwarded_hops.isdigit() else int(env_bool("TRUST_X_FORWARDED_FOR"))
 
 # --- Crawling -------------------------------------------------------------
 # The crawler names itself and a page about it, so site owners can find it and block it in robots.txt.

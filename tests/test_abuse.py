@@ -1,0 +1,87 @@
+"""Abuse: one machine posing as many voters, login guessing, and what a limited client is told."""
+
+import time as time_module
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, RequestFactory
+
+from evaluation import identity
+from evaluation.improvement import judgments_refresh
+from evaluation.judgments import as_boosts
+from evaluation.services import popular_queries
+from search.indexing import index_build
+from search.ingest import documents_store
+from search.parsing import ParsedDocument
+
+pytestmark = pytest.mark.django_db
+
+AGENTS = [f"Mozilla/5.0 (X11; Linux x86_64) Browser/{n}.0" for n in range(5)]
+
+
+@pytest.fixture
+def site(index_dir):
+    cache.clear()
+    documents_store([
+        ParsedDocument(external_id=f"doc-{i}", title=f"Staking guide part {i}", source="guides",
+                       text=f"Staking rewards are paid to validators. Part {i} explains slashing and staking risks.")
+        for i in range(6)
+    ])
+    yield index_build()
+    cache.clear()
+
+
+def _vote_as(client: Client, question: str) -> None:
+    body = client.get("/api/search", {"q": question}).json()
+    hit = body["hits"][-1]
+    response = client.post("/api/feedback", {"log_id": body["log_id"], "hit_id": hit["id"], "action": "vote",
+                                             "vote": 1}, content_type="application/json")
+    assert response.json()["stored"] == "created"
+
+
+def _boosted(pairs) -> bool:
+    return any(p.grade == 2 for p in pairs) or bool(as_boosts(pairs))
+
+
+def test_one_address_with_five_user_agents_is_one_voter(site):
+    for agent in AGENTS:  # five sessions (fresh cookies), five browsers, one machine
+        _vote_as(Client(REMOTE_ADDR="198.51.100.20", HTTP_USER_AGENT=agent), "staking risks")
+    assert not _boosted(judgments_refresh())
+    assert popular_queries(min_sessions=5) == []  # and not a "popular" question either
+
+
+def test_five_addresses_are_five_voters(site):
+    for n, agent in enumerate(AGENTS):  # the control: the same votes from five machines count
+        _vote_as(Client(REMOTE_ADDR=f"198.51.100.{30 + n}", HTTP_USER_AGENT=agent), "staking risks")
+    assert _boosted(judgments_refresh())
+    assert [row["query"] for row in popular_queries(min_sessions=5)] == ["staking risks"]
+
+
+def test_one_ipv6_slash_64_is_one_voter(site):
+    for n in range(5):
+        _vote_as(Client(REMOTE_ADDR=f"2001:db8:5:7::{n + 1:x}"), "staking risks")
+    assert not _boosted(judgments_refresh())
+
+
+def _meta(**meta):
+    return RequestFactory().get("/", **meta)
+
+
+def test_client_address_is_the_ipv4_address_or_the_ipv6_slash_64(settings):
+    settings.TRUST_X_FORWARDED_FOR = 0
+    assert identity.client_address(_meta(REMOTE_ADDR="203.0.113.9")) == "203.0.113.9"
+    assert identity.client_address(_meta(REMOTE_ADDR="2001:db8:1:2:aaaa::1")) == "2001:db8:1:2::"
+    assert identity.client_address(_meta(REMOTE_ADDR="::ffff:203.0.113.9")) == "203.0.113.9"
+    a = identity.client_hash(_meta(REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="one"))
+    assert a == identity.client_hash(_meta(REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="two"))
+    assert a != identity.client_hash(_meta(REMOTE_ADDR="203.0.113.10", HTTP_USER_AGENT="one"))
+
+
+def test_forwarded_for_is_read_from_the_right_for_the_trusted_proxies(settings):
+    spoofed = _meta(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.5")
+    settings.TRUST_X_FORWARDED_FOR = 0
+    assert identity.client_ip(spoofed) == "10.0.0.1"
+    settings.TRUST_X_FORWARDED_FOR = 1  # the proxy appended the real address; "1.2.3.4" came from the client
+    assert identity.client_ip(spoofed) == "198.51.100.5"
+    settings.TRUST_X_FORWARDED_FOR = 2
+    assert identity.client_ip(spoofed) == "1.2.3.4"
