@@ -85,3 +85,31 @@ def test_forwarded_for_is_read_from_the_right_for_the_trusted_proxies(settings):
     assert identity.client_ip(spoofed) == "198.51.100.5"
     settings.TRUST_X_FORWARDED_FOR = 2
     assert identity.client_ip(spoofed) == "1.2.3.4"
+
+
+class _Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_retry_after_is_the_real_time_left_in_the_clients_window(site, settings, monkeypatch):
+    settings.RATE_LIMIT_SEARCH = "2/60"
+    settings.RATE_LIMIT_EXEMPT = []
+    clock = _Clock(1_800_000_000.4)  # django-ratelimit offsets each key's window from the minute's edge
+    monkeypatch.setattr(time_module, "time", clock)
+    cache.clear()
+    for address in ("198.51.100.61", "198.51.100.62", "198.51.100.63"):
+        visitor = Client(REMOTE_ADDR=address)
+        clock.now = 1_800_000_000.4
+        assert [visitor.get("/api/search", {"q": "staking"}).status_code for _ in range(2)] == [200, 200]
+        limited = visitor.get("/api/search", {"q": "staking"})
+        wait = int(limited["Retry-After"])
+        assert limited.status_code == 429 and f"wait {wait} s" in limited.json()["error"]
+        clock.now += wait - 1
+        assert visitor.get("/api/search", {"q": "staking"}).status_code == 429, address  # told to wait: still limited
+        clock.now += 1
+        assert visitor.get("/api/search", {"q": "staking"}).status_code == 200, address  # and not a second longer
+    cache.clear()
