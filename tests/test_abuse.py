@@ -113,3 +113,60 @@ def test_retry_after_is_the_real_time_left_in_the_clients_window(site, settings,
         clock.now += 1
         assert visitor.get("/api/search", {"q": "staking"}).status_code == 200, address  # and not a second longer
     cache.clear()
+
+
+# --- login guessing ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_superuser("keeper", "keeper@example.org", "right-horse-battery-staple")
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """Counts password hashings: what makes a login attempt expensive (~0.3 s of CPU each)."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    calls = []
+    original = PBKDF2PasswordHasher.encode
+    monkeypatch.setattr(PBKDF2PasswordHasher, "encode", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    return calls
+
+
+def _login(address: str, username: str, password: str):
+    return Client(REMOTE_ADDR=address).post("/admin/login/?next=/admin/", {"username": username, "password": password})
+
+
+def test_one_address_guessing_passwords_is_locked_out_cheaply(staff, settings, hashes):
+    settings.AXES_FAILURE_LIMIT = 5
+    codes = [_login("198.51.100.70", f"user{n}", "wrong").status_code for n in range(5)]  # spraying usernames
+    assert codes == [200] * 4 + [429] and len(hashes) == 5  # the fifth failure locks the address out
+    hashes.clear()
+    started = time_module.perf_counter()
+    locked = _login("198.51.100.70", "keeper", "right-horse-battery-staple")  # even the right password
+    assert locked.status_code == 429 and hashes == []  # refused before any password is hashed
+    assert time_module.perf_counter() - started < 0.25
+    assert _login("198.51.100.71", "keeper", "right-horse-battery-staple").status_code == 302  # others may log in
+
+
+def test_one_username_guessed_from_many_addresses_is_locked_out(staff, settings, hashes):
+    settings.AXES_FAILURE_LIMIT = 5
+    assert [_login(f"203.0.113.{n}", "keeper", "wrong").status_code for n in range(5)] == [200] * 4 + [429]
+    hashes.clear()
+    assert _login("203.0.113.99", "keeper", "right-horse-battery-staple").status_code == 429 and hashes == []
+
+
+def test_staff_unlock_a_locked_out_account_in_the_admin(staff, settings, admin_client):
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 3
+    for n in range(3):
+        _login(f"203.0.113.{n}", "keeper", "wrong")
+    assert _login("203.0.113.50", "keeper", "right-horse-battery-staple").status_code == 429
+    listing = admin_client.get("/admin/axes/accessattempt/")
+    assert listing.status_code == 200 and "keeper" in listing.content.decode()
+    ids = list(AccessAttempt.objects.values_list("pk", flat=True))
+    admin_client.post("/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    assert not AccessAttempt.objects.exists()
+    assert _login("203.0.113.50", "keeper", "right-horse-battery-staple").status_code == 302
