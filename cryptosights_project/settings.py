@@ -269,6 +269,11 @@ INDEX_BUILD_WORKERS = env_int("INDEX_BUILD_WORKERS", 0)
 # Seconds the cluster waits after an ingest before rebuilding, so a burst of ingests costs one build.
 INDEX_REBUILD_DELAY_SECONDS = env_int("INDEX_REBUILD_DELAY_SECONDS", 10)
 
+# Ingest of .jsonl / .jsonl.gz: longer lines are skipped without being read into memory, and a .gz
+# file stops (reported) once this many bytes were decompressed, however small the file.
+INGEST_MAX_LINE_BYTES = env_int("INGEST_MAX_LINE_BYTES", 32 * 1024 * 1024)
+INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 2 * 1024 * 1024 * 1024)
+
 # Answers kept per process for repeated questions (dropped when the index or ranker changes; 0: off).
 SEARCH_CACHE_ENTRIES = env_int("SEARCH_CACHE_ENTRIES", 1000)
 

@@ -13,7 +13,11 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from .models import Document, Source
-from .parsing import MAX_DOCUMENT_CHARS, MIN_DOCUMENT_CHARS, BadInput, IngestReport, ParsedDocument, clean_text, iter_path
+from django.conf import settings
+
+from .parsing import (
+    MAX_DOCUMENT_CHARS, MIN_DOCUMENT_CHARS, BadInput, IngestReport, JsonlLimits, ParsedDocument, clean_text, iter_path,
+)
 
 
 def _validated(doc: ParsedDocument) -> ParsedDocument:
@@ -92,8 +96,10 @@ def paths_ingest(paths, *, source: str = "local-files") -> IngestReport:
     report = IngestReport()
     source = slugify(source) or "local-files"
 
+    limits = JsonlLimits(settings.INGEST_MAX_LINE_BYTES, settings.INGEST_MAX_DECOMPRESSED_BYTES)
+
     def documents():
         for raw in paths:
-            yield from iter_path(Path(raw), source, report)
+            yield from iter_path(Path(raw), source, report, limits)
 
     return documents_store(documents(), report=report)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from django.utils.text import slugify
+
+from . import safe_json
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_DOCUMENT_CHARS = 5_000_000
@@ -243,19 +245,57 @@ def parse_corpus_record(record: dict, where: str) -> ParsedDocument:
     )
 
 
-def iter_jsonl(path: Path, report: IngestReport) -> Iterator[ParsedDocument]:
+@dataclass(frozen=True)
+class JsonlLimits:
+    """What one JSONL file may cost: the longest line read (longer ones are skipped unread, never
+    held in memory) and, for .gz files, the most bytes decompressed (a small file can inflate to
+    gigabytes; past the cap the rest of the file is skipped and reported)."""
+
+    max_line_bytes: int = 32 * 1024 * 1024
+    max_decompressed_bytes: int = 2 * 1024 * 1024 * 1024
+
+
+def _jsonl_lines(handle, path: Path, limits: JsonlLimits, report: IngestReport) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) for each line within the limits; what is skipped is reported."""
+    capped = path.name.endswith(".gz")
+    total, number = 0, 0
+    while True:
+        raw = handle.readline(limits.max_line_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        total += len(raw)
+        too_long = len(raw) > limits.max_line_bytes and not raw.endswith(b"\n")
+        while too_long and raw and not raw.endswith(b"\n"):  # skip the rest of the line, 1 MB at a time
+            raw = handle.readline(1024 * 1024)
+            total += len(raw)
+            if capped and total > limits.max_decompressed_bytes:
+                break
+        if capped and total > limits.max_decompressed_bytes:
+            report.skipped.append((f"{path.name}:{number}", f"more than {limits.max_decompressed_bytes:,} bytes "
+                                   "decompressed: this line and the rest of the file were not read"))
+            return
+        if too_long:
+            report.skipped.append((f"{path.name}:{number}", f"line longer than {limits.max_line_bytes:,} bytes"))
+            continue
+        yield number, raw
+
+
+def iter_jsonl(path: Path, report: IngestReport, limits: JsonlLimits = JsonlLimits()) -> Iterator[ParsedDocument]:
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in _jsonl_lines(handle, path, limits, report):
                 where = f"{path.name}:{number}"
                 if not raw.strip():
                     continue
                 try:
-                    yield parse_corpus_record(json.loads(raw), where)
-                except (ValueError, BadInput) as exc:  # JSONDecodeError is a ValueError
-                    report.skipped.append((where, str(exc) if isinstance(exc, BadInput) else f"malformed JSON: {exc}"))
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                    yield parse_corpus_record(safe_json.loads(raw), where)
+                except BadInput as exc:
+                    report.skipped.append((where, str(exc)))
+                except ValueError as exc:  # JSONDecodeError and JSONRejected are ValueErrors
+                    report.skipped.append((where, f"malformed JSON: {exc}"))
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         report.skipped.append((path.name, f"unreadable: {exc}"))
 
 
@@ -289,19 +329,20 @@ def parse_text_file(path: Path, source: str) -> ParsedDocument:
     )
 
 
-def iter_path(path: Path, source: str, report: IngestReport) -> Iterator[ParsedDocument]:
+def iter_path(path: Path, source: str, report: IngestReport,
+              limits: JsonlLimits = JsonlLimits()) -> Iterator[ParsedDocument]:
     """Documents from a file or, recursively, a directory of supported files."""
     if path.is_dir():
         for child in sorted(path.rglob("*")):
             if child.is_file() and child.name.lower().endswith(TEXT_SUFFIXES + PDF_SUFFIXES + JSONL_SUFFIXES):
-                yield from iter_path(child, source, report)
+                yield from iter_path(child, source, report, limits)
         return
     if not path.is_file():
         report.skipped.append((str(path), "no such file"))
         return
     name = path.name.lower()
     if name.endswith(JSONL_SUFFIXES):
-        yield from iter_jsonl(path, report)
+        yield from iter_jsonl(path, report, limits)
     elif name.endswith(TEXT_SUFFIXES + PDF_SUFFIXES):
         try:
             yield parse_text_file(path, source)
