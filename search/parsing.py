@@ -47,6 +47,10 @@ class ParsedDocument:
     authors: list[str] = field(default_factory=list)
     status: str = ""
     license: str = ""
+    # Where it came from (file:line, a path) for reports, and the id an earlier version gave it
+    # (source:file stem), so a document already stored under that id is renamed, not duplicated.
+    where: str = ""
+    previous_id: str = ""
 
     @property
     def content_hash(self) -> str:
@@ -59,15 +63,17 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (id, what collided): the last one was kept
 
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
 
     def summary(self) -> str:
+        conflicts = f", {len(self.conflicts)} id conflicts" if self.conflicts else ""
         return (
             f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.skipped)} skipped"
+            f"{len(self.skipped)} skipped{conflicts}"
         )
 
 
@@ -290,7 +296,9 @@ def iter_jsonl(path: Path, report: IngestReport, limits: JsonlLimits = JsonlLimi
                 if not raw.strip():
                     continue
                 try:
-                    yield parse_corpus_record(safe_json.loads(raw), where)
+                    doc = parse_corpus_record(safe_json.loads(raw), where)
+                    doc.where = where
+                    yield doc
                 except BadInput as exc:
                     report.skipped.append((where, str(exc)))
                 except ValueError as exc:  # JSONDecodeError and JSONRejected are ValueErrors
@@ -299,9 +307,23 @@ def iter_jsonl(path: Path, report: IngestReport, limits: JsonlLimits = JsonlLimi
         report.skipped.append((path.name, f"unreadable: {exc}"))
 
 
-def parse_text_file(path: Path, source: str) -> ParsedDocument:
-    """A .txt, .md, .html or .pdf file as one document identified by source and file name."""
-    where = path.name
+MAX_ID_CHARS = 300
+
+
+def file_document_id(source: str, name: str) -> str:
+    """`source:relative/path.ext`: unique per file (notes.txt and notes.md, a/notes.txt and
+    b/notes.txt are four documents). Too long for the column: cut, plus a digest of the whole."""
+    document_id = f"{source}:{name}"
+    if len(document_id) > MAX_ID_CHARS:
+        digest = hashlib.sha256(document_id.encode("utf-8")).hexdigest()[:16]
+        document_id = f"{document_id[:MAX_ID_CHARS - 17]}~{digest}"
+    return document_id
+
+
+def parse_text_file(path: Path, source: str, name: str | None = None) -> ParsedDocument:
+    """A .txt, .md, .html or .pdf file as one document, identified by source and `name`: its path
+    inside the folder that was ingested, or its file name when it was ingested on its own."""
+    where = name or path.name
     if path.stat().st_size > MAX_FILE_BYTES:
         raise BadInput(f"{where}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     data = path.read_bytes()
@@ -324,18 +346,20 @@ def parse_text_file(path: Path, source: str) -> ParsedDocument:
         title = ""
     title = title or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
     return ParsedDocument(
-        external_id=f"{source}:{path.stem}"[:300], title=title[:1000], text=text, source=source,
+        external_id=file_document_id(source, where), title=title[:1000], text=text, source=source,
         url=url[:2000] if url.startswith(("http://", "https://")) else "", published=published, authors=authors,
+        where=where, previous_id=f"{source}:{path.stem}"[:MAX_ID_CHARS],
     )
 
 
 def iter_path(path: Path, source: str, report: IngestReport,
-              limits: JsonlLimits = JsonlLimits()) -> Iterator[ParsedDocument]:
-    """Documents from a file or, recursively, a directory of supported files."""
+              limits: JsonlLimits = JsonlLimits(), *, root: Path | None = None) -> Iterator[ParsedDocument]:
+    """Documents from a file or, recursively, a directory of supported files (`root`: the folder
+    that was ingested; a file's id is its path inside it)."""
     if path.is_dir():
         for child in sorted(path.rglob("*")):
             if child.is_file() and child.name.lower().endswith(TEXT_SUFFIXES + PDF_SUFFIXES + JSONL_SUFFIXES):
-                yield from iter_path(child, source, report, limits)
+                yield from iter_path(child, source, report, limits, root=root or path)
         return
     if not path.is_file():
         report.skipped.append((str(path), "no such file"))
@@ -344,9 +368,10 @@ def iter_path(path: Path, source: str, report: IngestReport,
     if name.endswith(JSONL_SUFFIXES):
         yield from iter_jsonl(path, report, limits)
     elif name.endswith(TEXT_SUFFIXES + PDF_SUFFIXES):
+        name = path.relative_to(root).as_posix() if root else path.name
         try:
-            yield parse_text_file(path, source)
+            yield parse_text_file(path, source, name)
         except (BadInput, OSError) as exc:
-            report.skipped.append((path.name, str(exc)))
+            report.skipped.append((name, str(exc)))
     else:
         report.skipped.append((path.name, "unsupported file type (use .txt, .md, .html, .pdf, .jsonl or .jsonl.gz)"))

@@ -119,3 +119,63 @@ def test_fractional_hit_ids_and_votes_are_refused(client, site, field, value):
     response = client.post("/api/feedback", payload, content_type="application/json")
     assert response.status_code == 400 and "whole numbers" in response.json()["error"]
     assert not Feedback.objects.exists()
+
+
+# --- ids unique per path ----------------------------------------------------------------------
+
+TEXT = "Validators stake ether and earn rewards for proposing blocks on time. "
+
+
+def test_files_with_the_same_name_are_different_documents(tmp_path):
+    (tmp_path / "notes.txt").write_text("Plain notes. " + TEXT)
+    (tmp_path / "notes.md").write_text("# Markdown notes\n\n" + TEXT)
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(f"Notes of folder {folder}. " + TEXT)
+    report = paths_ingest([tmp_path], source="notes")
+    assert (report.created, report.updated, report.skipped, report.conflicts) == (4, 0, [], [])
+    assert set(Document.objects.values_list("external_id", flat=True)) == {
+        "notes:notes.txt", "notes:notes.md", "notes:a/notes.txt", "notes:b/notes.txt"}
+    assert paths_ingest([tmp_path], source="notes").unchanged == 4
+
+
+def test_one_file_then_another_with_the_same_stem_adds_a_document(tmp_path):
+    (tmp_path / "notes.txt").write_text("Plain notes. " + TEXT)
+    (tmp_path / "notes.md").write_text("# Markdown notes\n\n" + TEXT)
+    assert paths_ingest([tmp_path / "notes.txt"], source="notes").created == 1
+    report = paths_ingest([tmp_path / "notes.md"], source="notes")
+    assert (report.created, report.updated) == (1, 0) and Document.objects.count() == 2
+
+
+def test_a_true_conflict_is_reported(tmp_path, capsys):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(f"Notes of folder {folder}. " + TEXT)
+    report = paths_ingest([tmp_path / "a" / "notes.txt", tmp_path / "b" / "notes.txt"], source="notes")
+    assert report.conflicts == [("notes:notes.txt", "notes.txt and notes.txt have this id; the later one was kept")]
+    assert "1 id conflicts" in report.summary()
+    lines = tmp_path / "dup.jsonl"
+    lines.write_text(json.dumps(_record(7)) + "\n" + json.dumps(_record(7, text="Another text. " + TEXT)) + "\n")
+    call_command("ingest", str(lines))
+    assert "id conflict doc-7: dup.jsonl:1 and dup.jsonl:2 have this id; the later one was kept" in capsys.readouterr().err
+    assert Document.objects.get(external_id="doc-7").text.startswith("Another text.")
+
+
+def test_documents_stored_under_the_old_ids_are_renamed_not_duplicated(tmp_path):
+    from evaluation.models import Judgment
+
+    (tmp_path / "staking.md").write_text("# Staking\n\n" + TEXT)
+    old = Document.objects.create(external_id="notes:staking", title="Staking", text=TEXT,
+                                  source=_source("notes"))
+    Judgment.objects.create(query="staking rewards", document_slug="notes:staking", grade=2, origin="staff")
+    report = paths_ingest([tmp_path], source="notes")
+    assert (report.created, report.updated) == (0, 1)
+    renamed = Document.objects.get()
+    assert renamed.pk == old.pk and renamed.external_id == "notes:staking.md"
+    assert Judgment.objects.get().document_slug == "notes:staking.md"
+
+
+def _source(name):
+    from search.models import Source
+
+    return Source.objects.get_or_create(name=name, defaults={"label": name})[0]
