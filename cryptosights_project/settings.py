@@ -307,11 +307,16 @@ CRAWL_HOST_DELAY_SECONDS = env_int("CRAWL_HOST_DELAY_SECONDS", 1)
 CRAWL_MAX_PAGES = env_int("CRAWL_MAX_PAGES", 200)
 
 # --- Background cluster (django-q2) ---------------------------------------
+# django-q2 1.11's ORM broker leases a task for `retry` seconds when it hands it out and deletes it
+# when it is acknowledged; a task whose cluster died is handed out again only when its lease ends.
+# So retry (timeout + 60 s: a lease must outlast a task that runs its full time) is how long a lost
+# task waits: 11 minutes by default (a 5M-sentence build takes 5). A build whose process died is
+# found sooner, within a minute (search.tasks.interrupted_builds_rebuild).
 Q_CLUSTER = {
     "name": "cryptosights",
     "workers": env_int("Q_WORKERS", 1),
-    "timeout": env_int("Q_TIMEOUT", 3600),
-    "retry": env_int("Q_TIMEOUT", 3600) + 600,  # must exceed timeout or tasks run twice
+    "timeout": env_int("Q_TIMEOUT", 600),
+    "retry": env_int("Q_TIMEOUT", 600) + 60,
     "max_attempts": 1,
     "catch_up": False,
     "orm": "default",
