@@ -198,6 +198,7 @@ STORAGES = {
 
 # Requests are small; a body over this size is refused before it reaches a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 64 * 1024)
+CSRF_FAILURE_VIEW = "cryptosights_project.errors.csrf_failure"  # JSON under /api/
 
 # The Space's proxy terminates TLS and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,7 +6,7 @@ import re
 
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from search import safe_json
 
@@ -30,8 +30,12 @@ def _whole_number(value) -> int:
 @require_POST
 def feedback(request):
     """POST /api/feedback: {"log_id", "hit_id", "action": "click"|"vote", "vote": 1|-1, "comment"?}."""
-    if len(request.body) > MAX_FEEDBACK_BYTES:
-        return JsonResponse({"error": "request body too large"}, status=413)
+    try:  # by the declared length first: a body over DATA_UPLOAD_MAX_MEMORY_SIZE cannot even be read
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_FEEDBACK_BYTES or len(request.body) > MAX_FEEDBACK_BYTES:
+        return JsonResponse({"error": f"request body too large (at most {MAX_FEEDBACK_BYTES} bytes)"}, status=413)
     try:
         if request.content_type == "application/json":
             data = safe_json.loads(request.body or b"{}", max_depth=4)  # a flat object; deep nesting is refused
@@ -62,13 +66,13 @@ def feedback(request):
     return JsonResponse({"ok": True, "stored": stored})
 
 
-@require_GET
+@require_safe
 def landing(request):
     week = metrics_recent(days=7)
     return render(request, "evaluation/landing.html", {"week": week})
 
 
-@require_GET
+@require_safe
 def dashboard(request):
     series = daily_series(days=30)
     specs = [

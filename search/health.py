@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .active_index import get_index, holder
 from .cluster_status import cluster_status
@@ -65,7 +65,7 @@ def _last_build() -> dict | None:
     return body
 
 
-@require_GET
+@require_safe
 def health(request):
     index = get_index()
     body = {
