@@ -173,7 +173,7 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # each alone: one address, or one account
-AXES_CLIENT_IP_CALLABLE = "evaluation.identity.client_address"  # an IPv6 /64 is one client
+AXES_CLIENT_IP_CALLABLE = "evaluation.identity.client_pseudonym"  # a digest, never the address; a /64 is one
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 

@@ -66,6 +66,14 @@ def visitor_token(request) -> str:
     return token
 
 
+def client_pseudonym(request) -> str:
+    """The client (client_address) as a salted digest shaped like an IPv6 address in fd00::/8, for
+    django-axes, which keeps failed logins in an IP address column: it counts a guesser's attempts
+    without storing the address (the salt does not change daily: a lockout outlives midnight)."""
+    digest = _digest("login-client", client_address(request))[:30]
+    return str(ipaddress.IPv6Address(int("fd" + digest, 16)))
+
+
 def session_hash(request) -> str:
     return _digest("session", visitor_token(request))
 
