@@ -146,7 +146,7 @@ def test_one_address_guessing_passwords_is_locked_out_cheaply(staff, settings, h
     started = time_module.perf_counter()
     locked = _login("198.51.100.70", "keeper", "right-horse-battery-staple")  # even the right password
     assert locked.status_code == 429 and hashes == []  # refused before any password is hashed
-    assert time_module.perf_counter() - started < 0.25
+    assert time_module.perf_counter() - started < 1.0  # loose: the machine is shared; the hash count is the proof
     assert _login("198.51.100.71", "keeper", "right-horse-battery-staple").status_code == 302  # others may log in
     from axes.models import AccessAttempt
 
@@ -174,3 +174,14 @@ def test_staff_unlock_a_locked_out_account_in_the_admin(staff, settings, admin_c
     admin_client.post("/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
     assert not AccessAttempt.objects.exists()
     assert _login("203.0.113.50", "keeper", "right-horse-battery-staple").status_code == 302
+
+
+def test_a_locked_out_staff_member_is_let_back_in_from_the_command_line(staff, settings):
+    from django.core.management import call_command
+
+    settings.AXES_FAILURE_LIMIT = 3
+    for n in range(3):
+        _login(f"203.0.113.{n}", "keeper", "wrong")
+    assert _login("203.0.113.60", "keeper", "right-horse-battery-staple").status_code == 429
+    call_command("axes_reset_username", "keeper")
+    assert _login("203.0.113.60", "keeper", "right-horse-battery-staple").status_code == 302
