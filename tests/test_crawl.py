@@ -266,7 +266,7 @@ def test_local_sources_are_read_from_disk(tmp_path):
     (tmp_path / "note.md").write_text("# Monero privacy\n\nMonero hides amounts with ring signatures and stealth addresses.\n")
     source = Source.objects.create(name="notes", kind=Source.Kind.LOCAL, location=str(tmp_path))
     assert source_crawl(source_id=source.id).created == 1
-    assert Document.objects.get().external_id == "notes:note.md"
+    assert Document.objects.get().external_id == "notes:note"
 
 
 def test_a_host_that_turns_private_between_check_and_connect_is_refused(site, monkeypatch):

@@ -135,7 +135,7 @@ def test_files_with_the_same_name_are_different_documents(tmp_path):
     report = paths_ingest([tmp_path], source="notes")
     assert (report.created, report.updated, report.skipped, report.conflicts) == (4, 0, [], [])
     assert set(Document.objects.values_list("external_id", flat=True)) == {
-        "notes:notes.txt", "notes:notes.md", "notes:a/notes.txt", "notes:b/notes.txt"}
+        "notes:notes.txt", "notes:notes", "notes:a/notes.txt", "notes:b/notes.txt"}
     assert paths_ingest([tmp_path], source="notes").unchanged == 4
 
 
@@ -164,15 +164,16 @@ def test_a_true_conflict_is_reported(tmp_path, capsys):
 def test_documents_stored_under_the_old_ids_are_renamed_not_duplicated(tmp_path):
     from evaluation.models import Judgment
 
-    (tmp_path / "staking.md").write_text("# Staking\n\n" + TEXT)
-    old = Document.objects.create(external_id="notes:staking", title="Staking", text=TEXT,
-                                  source=_source("notes"))
+    (tmp_path / "staking.txt").write_text("Staking. " + TEXT)
+    (tmp_path / "guide.md").write_text("# Guide\n\n" + TEXT)  # Markdown at the top keeps its old id
+    old = Document.objects.create(external_id="notes:staking", title="Staking", text=TEXT, source=_source("notes"))
+    guide = Document.objects.create(external_id="notes:guide", title="Guide", text=TEXT, source=_source("notes"))
     Judgment.objects.create(query="staking rewards", document_slug="notes:staking", grade=2, origin="staff")
     report = paths_ingest([tmp_path], source="notes")
-    assert (report.created, report.updated) == (0, 1)
-    renamed = Document.objects.get()
-    assert renamed.pk == old.pk and renamed.external_id == "notes:staking.md"
-    assert Judgment.objects.get().document_slug == "notes:staking.md"
+    assert (report.created, report.updated) == (0, 2)
+    assert Document.objects.get(pk=old.pk).external_id == "notes:staking.txt"
+    assert Document.objects.get(pk=guide.pk).external_id == "notes:guide"
+    assert Judgment.objects.get().document_slug == "notes:staking.txt"
 
 
 def _source(name):
