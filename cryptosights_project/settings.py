@@ -166,7 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Login guessing (django-axes): after LOGIN_FAILURE_LIMIT failures from one client address, or for one
 # username from anywhere, logins are refused with a 429 for LOGIN_LOCKOUT_MINUTES. The check runs
-# before the password is hashed, so a refused attempt costs a database read, not ~0.3 s of CPU.
+# before the password is hashed, so a refused attempt costs a few database queries, not ~0.3 s of CPU.
 # Staff unlock in the admin (Axes > Access attempts: delete the row). Attempts live in the database,
 # so every worker and node sees them.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
