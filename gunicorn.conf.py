@@ -22,6 +22,15 @@ accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
 
 
+# Requests gunicorn refuses itself (a request line over 4,094 bytes: a question of thousands of
+# characters; headers too large) get its status with a JSON body instead of an HTML page.
+import gunicorn.util  # noqa: E402
+
+from cryptosights_project.errors import gunicorn_write_error  # noqa: E402
+
+gunicorn.util.write_error = gunicorn_write_error
+
+
 def worker_exit(server, worker):
     # A worker that stops (shutdown, restart, max_requests) writes its queued query logs first.
     from evaluation import logging as query_logging

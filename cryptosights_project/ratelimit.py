@@ -7,13 +7,11 @@ client address, so no address is stored). Limits per group come from settings
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
-from evaluation.identity import client_ip
+from evaluation.identity import client_address, client_ip
 
 GROUPS = (
     ("search", ("/search/", "/api/search"), "RATE_LIMIT_SEARCH"),
@@ -23,7 +21,7 @@ GROUPS = (
 
 
 def _client(group, request) -> str:
-    return client_ip(request) or "unknown"
+    return client_address(request) or "unknown"
 
 
 def _rate(setting: str) -> tuple[str, int]:
@@ -42,14 +40,19 @@ class RateLimitMiddleware:
         for group, prefixes, setting in GROUPS:
             if request.path.startswith(prefixes):
                 rate, period = _rate(setting)
-                if is_ratelimited(request, group=group, key=_client, rate=rate, increment=True):
-                    return self._too_many(request, period)
+                usage = get_usage(request, group=group, key=_client, rate=rate, increment=True)
+                if usage is not None and usage["should_limit"]:
+                    # django-ratelimit ends each key's window at its own offset (crc32(key) % period
+                    # seconds past the period's edge) and counts that last whole second in it: the
+                    # next window starts time_left + 1 s from now (time_left is -1 if the cache failed).
+                    left = usage["time_left"]
+                    return self._too_many(request, left + 1 if left >= 0 else period)
                 break
         return self.get_response(request)
 
     @staticmethod
-    def _too_many(request, period: int):
-        retry_after = max(1, period - int(time.time()) % period)
+    def _too_many(request, seconds_left: int):
+        retry_after = max(1, int(seconds_left))
         message = f"Too many requests; please wait {retry_after} s and try again."
         if request.path.startswith("/api/"):
             response = JsonResponse({"error": message}, status=429)

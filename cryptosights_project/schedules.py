@@ -7,6 +7,7 @@ from django.utils import timezone
 SCHEDULES = [
     # name, function, schedule type, minutes between runs
     ("cluster-heartbeat", "search.health.cluster_heartbeat", "I", 1),
+    ("interrupted-builds", "search.tasks.interrupted_builds_rebuild", "I", 1),
     ("metrics-snapshot", "evaluation.tasks.metrics_snapshot", "I", 60),
     ("logs-purge", "evaluation.tasks.logs_purge_task", "D", None),
     ("crawl-due-sources", "search.tasks.crawl_due_sources", "I", 15),

@@ -8,6 +8,7 @@ them all (a test keeps the two in step).
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
+    "axes",
     "csp",
     "search",
     "evaluation",
@@ -95,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "evaluation.identity.VisitorCookieMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out login into a 429
 ]
 
 ROOT_URLCONF = "cryptosights_project.urls"
@@ -153,6 +156,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login guessing (django-axes): after LOGIN_FAILURE_LIMIT failures from one client address, or for one
+# username from anywhere, logins are refused with a 429 for LOGIN_LOCKOUT_MINUTES. The check runs
+# before the password is hashed, so a refused attempt costs a few database queries, not ~0.3 s of CPU.
+# Staff unlock in the admin (Axes > Access attempts: delete the row). Attempts live in the database,
+# so every worker and node sees them.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # each alone: one address, or one account
+AXES_CLIENT_IP_CALLABLE = "evaluation.identity.client_pseudonym"  # a digest, never the address; a /64 is one
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -174,6 +190,7 @@ STORAGES = {
 
 # Requests are small; a body over this size is refused before it reaches a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 64 * 1024)
+CSRF_FAILURE_VIEW = "cryptosights_project.errors.csrf_failure"  # JSON under /api/
 
 # The Space's proxy terminates TLS and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -245,6 +262,11 @@ INDEX_BUILD_WORKERS = env_int("INDEX_BUILD_WORKERS", 0)
 # Seconds the cluster waits after an ingest before rebuilding, so a burst of ingests costs one build.
 INDEX_REBUILD_DELAY_SECONDS = env_int("INDEX_REBUILD_DELAY_SECONDS", 10)
 
+# Ingest of .jsonl / .jsonl.gz: longer lines are skipped without being read into memory, and a .gz
+# file stops (reported) once this many bytes were decompressed, however small the file.
+INGEST_MAX_LINE_BYTES = env_int("INGEST_MAX_LINE_BYTES", 32 * 1024 * 1024)
+INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 2 * 1024 * 1024 * 1024)
+
 # Answers kept per process for repeated questions (dropped when the index or ranker changes; 0: off).
 SEARCH_CACHE_ENTRIES = env_int("SEARCH_CACHE_ENTRIES", 1000)
 
@@ -254,8 +276,10 @@ LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 90)
 # Query logs are inserted by a background writer in one transaction per this many milliseconds
 # (0: each request writes its own row before answering).
 QUERY_LOG_BATCH_MS = env_int("QUERY_LOG_BATCH_MS", 50)
-# Behind a proxy that sets X-Forwarded-For (the Space), the client address comes from it.
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Behind N proxies that append to X-Forwarded-For (the Space: 1), the client address is its N-th
+# entry from the right; what lies further left was sent by the client. 0: REMOTE_ADDR.
+_forwarded_hops = os.environ.get("TRUST_X_FORWARDED_FOR", "").strip()
+TRUST_X_FORWARDED_FOR = int(_forwarded_hops) if _forwarded_hops.isdigit() else int(env_bool("TRUST_X_FORWARDED_FOR"))
 
 # --- Crawling -------------------------------------------------------------
 # The crawler names itself and a page about it, so site owners can find it and block it in robots.txt.
@@ -276,11 +300,16 @@ CRAWL_HOST_DELAY_SECONDS = env_int("CRAWL_HOST_DELAY_SECONDS", 1)
 CRAWL_MAX_PAGES = env_int("CRAWL_MAX_PAGES", 200)
 
 # --- Background cluster (django-q2) ---------------------------------------
+# django-q2 1.11's ORM broker leases a task for `retry` seconds when it hands it out and deletes it
+# when it is acknowledged; a task whose cluster died is handed out again only when its lease ends.
+# So retry (timeout + 60 s: a lease must outlast a task that runs its full time) is how long a lost
+# task waits: 11 minutes by default (a 5M-sentence build takes 5). A build whose process died is
+# found sooner, within a minute (search.tasks.interrupted_builds_rebuild).
 Q_CLUSTER = {
     "name": "cryptosights",
     "workers": env_int("Q_WORKERS", 1),
-    "timeout": env_int("Q_TIMEOUT", 3600),
-    "retry": env_int("Q_TIMEOUT", 3600) + 600,  # must exceed timeout or tasks run twice
+    "timeout": env_int("Q_TIMEOUT", 600),
+    "retry": env_int("Q_TIMEOUT", 600) + 60,
     "max_attempts": 1,
     "catch_up": False,
     "orm": "default",

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from search.health import health
 
+handler400 = "cryptosights_project.errors.bad_request"
+
 urlpatterns = [
     path("health", health, name="health"),
     path("admin/", admin.site.urls),

@@ -1,8 +1,8 @@
 """Judgments from behaviour: which documents visitors found relevant for a query.
 
 Rules (documented in the FAQ):
-- One voice per visitor per (query, document): a visitor (a client: daily-salted hash of
-  address and browser, else the session) that saw a document several times counts once, at the
+- One voice per visitor per (query, document): a visitor (a client: daily-salted hash of its
+  IPv4 address or IPv6 /64, never the User-Agent, else the session) that saw a document several times counts once, at the
   best rank it saw it; its clicks count once; its latest vote counts. So many sessions of one
   client are still one voice.
 - Position bias: a click at rank 1 is expected far more often than at rank 8. Each voice's

@@ -9,13 +9,13 @@ not results of this index, so `results` stays empty and the rows are excluded fr
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 
 from django.db import transaction
 
+from search import safe_json
 from search.query import normalize_query
 from .models import QueryLog
 
@@ -41,7 +41,7 @@ def _timestamp(value) -> datetime:
 
 def legacy_logs_import(path: Path, *, batch_size: int = 500) -> LegacyReport:
     try:
-        entries = json.loads(Path(path).read_text(encoding="utf-8"))
+        entries = safe_json.loads(Path(path).read_text(encoding="utf-8"))  # depth-limited: a file from elsewhere
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{path} is not a readable JSON file: {exc}") from exc
     if not isinstance(entries, list):

@@ -51,7 +51,10 @@ def _batch_seconds() -> float:
 
 
 def search_log_record(*, request, response, interface: str) -> str:
-    """Log one answered search; returns the log's public id. Never raises."""
+    """Log one answered search; returns the log's public id. Never raises. A HEAD request (an
+    uptime monitor) gets no body, so nobody saw an answer: not logged."""
+    if request is not None and request.method == "HEAD":
+        return ""
     try:
         entry = dict(  # the QueryLog's fields; the model is made by whichever thread writes it
             public_id=uuid.uuid4(),

@@ -1,8 +1,8 @@
 """What visitors asked and did, and what we measured: the raw material of quality and tuning.
 
 No raw IP address is ever stored: `session_hash` identifies a browser session (a random cookie)
-and `client_hash` a network client (IP address and user agent), both as salted SHA-256 digests
-that cannot be reversed to the address.
+and `client_hash` a network client (its IPv4 address or IPv6 /64, with a salt that changes daily),
+both as salted SHA-256 digests that cannot be reversed to the address.
 """
 
 from __future__ import annotations

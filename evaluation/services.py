@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from . import identity
@@ -152,13 +153,17 @@ def logs_purge(*, days: int | None = None) -> dict:
 
 
 def popular_queries(*, min_sessions: int = 5, limit: int = 20, zero_results: bool | None = None) -> list[dict]:
-    """Queries asked by at least `min_sessions` distinct sessions: the only raw text shown publicly."""
+    """Queries asked by at least `min_sessions` distinct visitors: the only raw text shown publicly.
+
+    A visitor is a network client (identity.client_hash) when the log has one, else its session,
+    as for judgments: many sessions or User-Agents of one machine are one visitor."""
     logs = QueryLog.objects.filter(interface__in=("web", "api"))
     if zero_results is not None:
         logs = logs.filter(zero_results=zero_results)
+    voice = Coalesce(NullIf("client_hash", Value("")), "session_hash")
     rows = (
         logs.values("normalized")
-        .annotate(sessions=Count("session_hash", distinct=True), count=Count("id"))
+        .annotate(sessions=Count(voice, distinct=True), count=Count("id"))
         .filter(sessions__gte=min_sessions)
         .order_by("-count")[:limit]
     )

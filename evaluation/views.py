@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import re
 
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
+
+from search import safe_json
 
 from . import logging as query_logging
 from .charts import line_chart
@@ -16,24 +18,39 @@ from .services import FeedbackError, daily_series, feedback_record, metrics_rece
 MAX_FEEDBACK_BYTES = 4096
 
 
+def _whole_number(value) -> int:
+    """An integer, or its decimal digits (a form post): never a fraction truncated (1.9 is not 1)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip()):
+        return int(value)
+    raise ValueError(f"not a whole number: {value!r}")
+
+
 @require_POST
 def feedback(request):
     """POST /api/feedback: {"log_id", "hit_id", "action": "click"|"vote", "vote": 1|-1, "comment"?}."""
-    if len(request.body) > MAX_FEEDBACK_BYTES:
-        return JsonResponse({"error": "request body too large"}, status=413)
+    try:  # by the declared length first: a body over DATA_UPLOAD_MAX_MEMORY_SIZE cannot even be read
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_FEEDBACK_BYTES or len(request.body) > MAX_FEEDBACK_BYTES:
+        return JsonResponse({"error": f"request body too large (at most {MAX_FEEDBACK_BYTES} bytes)"}, status=413)
     try:
         if request.content_type == "application/json":
-            data = json.loads(request.body or b"{}")
+            data = safe_json.loads(request.body or b"{}", max_depth=4)  # a flat object; deep nesting is refused
         else:
             data = request.POST.dict()
         if not isinstance(data, dict):
             raise ValueError
+    except safe_json.JSONRejected as exc:
+        return JsonResponse({"error": f"the body must be a JSON object: {exc}"}, status=400)
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"error": "the body must be a JSON object"}, status=400)
     try:
-        hit_id = int(data.get("hit_id"))
+        hit_id = _whole_number(data.get("hit_id"))
         vote = data.get("vote")
-        vote = int(vote) if vote not in (None, "") else None
+        vote = _whole_number(vote) if vote not in (None, "") else None
     except (TypeError, ValueError):
         return JsonResponse({"error": "hit_id and vote must be whole numbers"}, status=400)
     comment = data.get("comment") or ""
@@ -49,13 +66,13 @@ def feedback(request):
     return JsonResponse({"ok": True, "stored": stored})
 
 
-@require_GET
+@require_safe
 def landing(request):
     week = metrics_recent(days=7)
     return render(request, "evaluation/landing.html", {"week": week})
 
 
-@require_GET
+@require_safe
 def dashboard(request):
     series = daily_series(days=30)
     specs = [

@@ -1,15 +1,20 @@
 #!/usr/bin/env python
-"""Soak test: the real stack under a mixed load, with an ingest + reindex in the middle.
+"""Soak test: the real stack under a mixed load and abuse, with a cluster killed mid-build.
 
     .venv/bin/python scripts/soak.py --minutes 10 --clients 32        # the full run (report)
     .venv/bin/python scripts/soak.py --seconds 25 --clients 16         # the short run CI makes
 
 Starts `python run.py` on a free loopback port with a fresh DATA_DIR (starter corpus), then
 `clients` threads loop over: searches (70%), suggestions (15%) and votes (15%, each vote sent
-twice, as a flaky network would). Halfway, a new document is ingested and the cluster rebuilds
-the index. Reports requests, errors, 5xx, votes sent/stored, latency percentiles and the memory
-(RSS) of every process after warm-up and at the end; exits 1 if any 5xx or a vote was not stored
-exactly once.
+twice, as a flaky network would), each request with a User-Agent drawn from a rotating list (one
+machine posing as many browsers). A guesser posts wrong admin passwords all along (it must be
+locked out, cheaply). Halfway, a new document is ingested and, as soon as the cluster's build
+starts, the cluster is killed (SIGKILL; run.py restarts it): the build must be found interrupted
+and redone, and the document served. `--no-kill` ingests and waits for the rebuild instead.
+Reports requests, errors, 5xx, votes sent/stored, login attempts and how they were answered,
+whether and how fast the rebuild completed after the kill, latency percentiles and the memory
+(RSS) of every process after warm-up and at the end; exits 1 if any 5xx, a vote was not stored
+exactly once, the guesser was never locked out, or the rebuild did not complete.
 """
 
 from __future__ import annotations
@@ -39,6 +44,14 @@ QUERIES = [
 ]
 
 
+USER_AGENTS = [
+    f"Mozilla/5.0 ({system}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version}.0 Safari/537.36"
+    for system in ("X11; Linux x86_64", "Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 14_5")
+    for version in (128, 129, 130, 131)
+] + ["curl/8.9.1", "python-requests/2.34", "Soak-Bot/1.0"]
+REBUILD_WAIT_SECONDS = 240
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,6 +77,7 @@ class Soak:
         self.server_errors = 0
         self.requests = 0
         self.votes_sent: set[tuple[str, int]] = set()
+        self.logins: list[tuple[int, float]] = []  # (status, ms)
         self.stop = threading.Event()
 
     def start(self):
@@ -109,6 +123,7 @@ class Soak:
         session = requests.Session()
         last = None
         while not self.stop.is_set():
+            session.headers["User-Agent"] = rng.choice(USER_AGENTS)
             roll = rng.random()
             started = time.monotonic()
             try:
@@ -135,18 +150,74 @@ class Soak:
             except requests.RequestException as exc:
                 self.record(started, None, type(exc).__name__)
 
-    def ingest_and_reindex(self):
+    def guess_passwords(self):
+        """Wrong admin passwords, one every 0.3 s, as a password guesser would send them."""
+        session = requests.Session()
+        session.get(f"{self.url}/admin/login/", timeout=10)
+        while not self.stop.is_set():
+            started = time.monotonic()
+            try:
+                r = session.post(f"{self.url}/admin/login/?next=/admin/", timeout=10, allow_redirects=False, data={
+                    "username": "admin", "password": f"guess-{len(self.logins)}",
+                    "csrfmiddlewaretoken": session.cookies.get("csrftoken", "")},
+                    headers={"Referer": f"{self.url}/admin/login/"})
+                with self.lock:
+                    self.logins.append((r.status_code, (time.monotonic() - started) * 1000))
+            except requests.RequestException as exc:
+                self.record(started, None, f"login {type(exc).__name__}")
+            self.stop.wait(0.3)
+
+    def _health(self) -> dict:
+        try:
+            return requests.get(f"{self.url}/health", timeout=5).json()
+        except (requests.RequestException, ValueError):
+            return {}
+
+    def _served(self, word: str) -> bool:
+        try:
+            return requests.get(f"{self.url}/api/search", params={"q": word}, timeout=5).json().get("total", 0) > 0
+        except (requests.RequestException, ValueError):
+            return False
+
+    def cluster_main(self) -> psutil.Process | None:
+        for child in psutil.Process(self.stack.pid).children():
+            try:
+                if child.status() != psutil.STATUS_ZOMBIE and "qcluster" in " ".join(child.cmdline()):
+                    return child
+            except psutil.Error:
+                continue
+        return None
+
+    def ingest_and_rebuild(self, kill: bool) -> dict:
+        """Ingest a document; with `kill`, SIGKILL the cluster as soon as its build starts. Then wait
+        for the document to be served (the build redone by the restarted cluster)."""
         doc = self.data_dir / "soak-doc.md"
         doc.write_text("# Soakium\n\nSoakium is an imaginary coin added in the middle of a soak test.\n")
-        before = requests.get(f"{self.url}/health", timeout=5).json()["index_version"]
+        before = self._health().get("index_version")
         subprocess.run([sys.executable, "manage.py", "ingest", str(doc), "--source", "soak"], cwd=ROOT, env=self.env,
                        check=True, capture_output=True)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not self.stop.is_set():
-            if requests.get(f"{self.url}/health", timeout=5).json()["index_version"] != before:
-                return True
+        result = {"cluster_killed_during_build": False, "completed": False, "seconds_after_kill": None}
+        index_dir = self.data_dir / "index"
+        if kill:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if any(p.name.startswith(".tmp-") for p in index_dir.iterdir()):
+                    cluster = self.cluster_main()
+                    if cluster is not None:
+                        cluster.send_signal(signal.SIGKILL)
+                        result["cluster_killed_during_build"] = True
+                    break
+                time.sleep(0.02)
+        killed_at = time.monotonic()
+        deadline = killed_at + REBUILD_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            health = self._health()
+            if health.get("index_version") not in (None, before) and self._served("soakium"):
+                result.update(completed=True, seconds_after_kill=round(time.monotonic() - killed_at, 1),
+                              last_build=health.get("last_build"), cluster=health.get("cluster"))
+                break
             time.sleep(1)
-        return False
+        return result
 
     def stored_votes(self) -> int:
         with sqlite3.connect(self.data_dir / "db.sqlite3", timeout=30) as db:
@@ -157,13 +228,14 @@ class Soak:
         self.start()
         self.started_at = time.monotonic()
         threads = [threading.Thread(target=self.client, args=(i,), daemon=True) for i in range(self.args.clients)]
+        threads.append(threading.Thread(target=self.guess_passwords, daemon=True))
         for thread in threads:
             thread.start()
         warmup = min(60, duration * 0.2)
         time.sleep(warmup)
         memory_start = self.memory()
         time.sleep(max(0, duration / 2 - warmup))
-        rebuilt = self.ingest_and_reindex()
+        rebuild = self.ingest_and_rebuild(kill=self.args.kill)
         remaining = duration - (time.monotonic() - self.started_at)
         time.sleep(max(0, remaining))
         memory_end = self.memory()
@@ -172,6 +244,11 @@ class Soak:
             thread.join(timeout=15)
         time.sleep(3)  # deferred logs and votes settle
         stored = self.stored_votes()
+        login_codes: dict[str, int] = {}
+        for status, _ in self.logins:
+            login_codes[str(status)] = login_codes.get(str(status), 0) + 1
+        locked_ms = [ms for status, ms in self.logins if status == 429]
+        checked_ms = [ms for status, ms in self.logins if status != 429]
         growth = {
             name: round((memory_end[name] - mb) / mb * 100, 1)
             for name, mb in memory_start.items() if name in memory_end and not name.startswith("other")
@@ -179,9 +256,13 @@ class Soak:
         return {
             "duration_s": duration, "clients": self.args.clients, "requests": self.requests,
             "errors": len(self.errors), "server_errors_5xx": self.server_errors, "error_kinds": sorted(set(self.errors))[:10],
-            "votes_sent": len(self.votes_sent), "votes_stored": stored,
+            "votes_sent": len(self.votes_sent), "votes_stored": stored, "user_agents_rotated": len(USER_AGENTS),
+            "login_attempts": len(self.logins), "login_answers": login_codes,
+            "login_p50_ms_checked": round(percentile(checked_ms, 50) or 0, 1),
+            "login_p50_ms_locked_out": round(percentile(locked_ms, 50) or 0, 1),
             "p50_ms": round(percentile(self.latencies, 50) or 0, 1), "p99_ms": round(percentile(self.latencies, 99) or 0, 1),
-            "reindex_in_the_middle": rebuilt, "memory_mb_after_warmup": memory_start, "memory_mb_end": memory_end,
+            "reindex_in_the_middle": rebuild["completed"], "rebuild_after_kill": rebuild,
+            "total_s": round(time.monotonic() - self.started_at, 1), "memory_mb_after_warmup": memory_start, "memory_mb_end": memory_end,
             "memory_growth_pct": growth,
         }
 
@@ -201,6 +282,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument("--no-kill", dest="kill", action="store_false",
+                        help="ingest in the middle without killing the cluster during the build")
     args = parser.parse_args()
     soak = Soak(args)
     try:
@@ -210,7 +293,8 @@ def main() -> int:
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
-    ok = report["server_errors_5xx"] == 0 and report["votes_sent"] == report["votes_stored"]
+    ok = (report["server_errors_5xx"] == 0 and report["votes_sent"] == report["votes_stored"]
+          and report["login_answers"].get("429", 0) > 0 and report["reindex_in_the_middle"])
     return 0 if ok else 1
 
 

@@ -14,7 +14,7 @@ import string
 
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from evaluation.logging import search_log_record
 from evaluation.services import popular_queries
@@ -70,7 +70,7 @@ def csrf_cookie_if_missing(view):
     return wrapped
 
 
-@require_GET
+@require_safe
 @csrf_cookie_if_missing
 def search(request):
     index = get_index()
@@ -117,7 +117,7 @@ def _popular_questions() -> list[str]:
     return questions
 
 
-@require_GET
+@require_safe
 def suggest(request):
     """Completions of a partly typed question: known questions first, then the last word completed."""
     raw = request.GET.get("q", "")
@@ -140,7 +140,7 @@ def suggest(request):
     return JsonResponse({"q": text, "suggestions": suggestions[:SUGGEST_LIMIT]})
 
 
-@require_GET
+@require_safe
 def stats(request):
     index = get_index()
     if index is None:
@@ -156,6 +156,6 @@ def stats(request):
     )
 
 
-@require_GET
+@require_safe
 def openapi(request):
     return JsonResponse(openapi_document(), json_dumps_params={"indent": 1})

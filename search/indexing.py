@@ -41,16 +41,20 @@ def index_dir() -> Path:
 @contextmanager
 def build_lock(*, wait: bool = False):
     index_dir().mkdir(parents=True, exist_ok=True)
-    with open(index_dir() / "build.lock", "w") as handle:
+    # "a": opening must not truncate the holder's pid (builder_alive reads it) when the lock is taken.
+    with open(index_dir() / "build.lock", "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError as exc:
             raise BuildInProgress("another index build is running") from exc
         try:
+            handle.truncate(0)
             handle.write(str(os.getpid()))
             handle.flush()
             yield
         finally:
+            handle.truncate(0)  # no holder: a later reader must not take this pid (maybe reused) for one
+            handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -122,6 +126,32 @@ def prune_versions(keep: int | None = None) -> list[str]:
     for version in doomed:
         shutil.rmtree(index_dir() / version, ignore_errors=True)
     return doomed
+
+
+def builder_alive() -> bool:
+    """Whether the process that last took the build lock (its pid is in the lock file) still runs.
+    A read-only look for /health; the lock itself is what keeps builds exclusive."""
+    try:
+        pid = int((index_dir() / "build.lock").read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def interrupted_builds_recover() -> list[str]:
+    """Builds recorded as running whose builder is gone (killed with the cluster, or by the OOM
+    killer): marked failed, and their versions returned. A builder alive holds the lock: untouched."""
+    running = IndexBuild.objects.filter(status=IndexBuild.Status.RUNNING)
+    if not running.exists():
+        return []
+    try:
+        with build_lock():
+            versions = list(running.values_list("version", flat=True))
+            recover_interrupted_builds()
+    except BuildInProgress:
+        return []
+    return versions
 
 
 def recover_interrupted_builds() -> None:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from django.utils.text import slugify
+
+from . import safe_json
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_DOCUMENT_CHARS = 5_000_000
@@ -45,6 +47,10 @@ class ParsedDocument:
     authors: list[str] = field(default_factory=list)
     status: str = ""
     license: str = ""
+    # Where it came from (file:line, a path) for reports, and the id an earlier version gave it
+    # (source:file stem), so a document already stored under that id is renamed, not duplicated.
+    where: str = ""
+    previous_id: str = ""
 
     @property
     def content_hash(self) -> str:
@@ -57,15 +63,17 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (id, what collided): the last one was kept
 
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
 
     def summary(self) -> str:
+        conflicts = f", {len(self.conflicts)} id conflicts" if self.conflicts else ""
         return (
             f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.skipped)} skipped"
+            f"{len(self.skipped)} skipped{conflicts}"
         )
 
 
@@ -243,25 +251,84 @@ def parse_corpus_record(record: dict, where: str) -> ParsedDocument:
     )
 
 
-def iter_jsonl(path: Path, report: IngestReport) -> Iterator[ParsedDocument]:
+@dataclass(frozen=True)
+class JsonlLimits:
+    """What one JSONL file may cost: the longest line read (longer ones are skipped unread, never
+    held in memory) and, for .gz files, the most bytes decompressed (a small file can inflate to
+    gigabytes; past the cap the rest of the file is skipped and reported)."""
+
+    max_line_bytes: int = 32 * 1024 * 1024
+    max_decompressed_bytes: int = 2 * 1024 * 1024 * 1024
+
+
+def _jsonl_lines(handle, path: Path, limits: JsonlLimits, report: IngestReport) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) for each line within the limits; what is skipped is reported."""
+    capped = path.name.endswith(".gz")
+    total, number = 0, 0
+    while True:
+        raw = handle.readline(limits.max_line_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        total += len(raw)
+        too_long = len(raw) > limits.max_line_bytes and not raw.endswith(b"\n")
+        while too_long and raw and not raw.endswith(b"\n"):  # skip the rest of the line, 1 MB at a time
+            raw = handle.readline(1024 * 1024)
+            total += len(raw)
+            if capped and total > limits.max_decompressed_bytes:
+                break
+        if capped and total > limits.max_decompressed_bytes:
+            report.skipped.append((f"{path.name}:{number}", f"more than {limits.max_decompressed_bytes:,} bytes "
+                                   "decompressed: this line and the rest of the file were not read"))
+            return
+        if too_long:
+            report.skipped.append((f"{path.name}:{number}", f"line longer than {limits.max_line_bytes:,} bytes"))
+            continue
+        yield number, raw
+
+
+def iter_jsonl(path: Path, report: IngestReport, limits: JsonlLimits = JsonlLimits()) -> Iterator[ParsedDocument]:
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in _jsonl_lines(handle, path, limits, report):
                 where = f"{path.name}:{number}"
                 if not raw.strip():
                     continue
                 try:
-                    yield parse_corpus_record(json.loads(raw), where)
-                except (ValueError, BadInput) as exc:  # JSONDecodeError is a ValueError
-                    report.skipped.append((where, str(exc) if isinstance(exc, BadInput) else f"malformed JSON: {exc}"))
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                    doc = parse_corpus_record(safe_json.loads(raw), where)
+                    doc.where = where
+                    yield doc
+                except BadInput as exc:
+                    report.skipped.append((where, str(exc)))
+                except ValueError as exc:  # JSONDecodeError and JSONRejected are ValueErrors
+                    report.skipped.append((where, f"malformed JSON: {exc}"))
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         report.skipped.append((path.name, f"unreadable: {exc}"))
 
 
-def parse_text_file(path: Path, source: str) -> ParsedDocument:
-    """A .txt, .md, .html or .pdf file as one document identified by source and file name."""
-    where = path.name
+MAX_ID_CHARS = 300
+
+
+def file_document_id(source: str, name: str) -> str:
+    """`source:relative/path.ext`, unique per file: notes.txt, notes.md, a/notes.txt and b/notes.txt
+    are four documents. Markdown, the project's own format, drops its `.md` (`guides:01-what-is-bitcoin`):
+    those are the ids the starter articles always had, which judged question sets name; no other
+    file can take such an id, since every other kind keeps its suffix. Too long for the column:
+    cut, plus a digest of the whole."""
+    if name.lower().endswith(".md"):
+        name = name[:-3]
+    document_id = f"{source}:{name}"
+    if len(document_id) > MAX_ID_CHARS:
+        digest = hashlib.sha256(document_id.encode("utf-8")).hexdigest()[:16]
+        document_id = f"{document_id[:MAX_ID_CHARS - 17]}~{digest}"
+    return document_id
+
+
+def parse_text_file(path: Path, source: str, name: str | None = None) -> ParsedDocument:
+    """A .txt, .md, .html or .pdf file as one document, identified by source and `name`: its path
+    inside the folder that was ingested, or its file name when it was ingested on its own."""
+    where = name or path.name
     if path.stat().st_size > MAX_FILE_BYTES:
         raise BadInput(f"{where}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     data = path.read_bytes()
@@ -284,28 +351,32 @@ def parse_text_file(path: Path, source: str) -> ParsedDocument:
         title = ""
     title = title or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
     return ParsedDocument(
-        external_id=f"{source}:{path.stem}"[:300], title=title[:1000], text=text, source=source,
+        external_id=file_document_id(source, where), title=title[:1000], text=text, source=source,
         url=url[:2000] if url.startswith(("http://", "https://")) else "", published=published, authors=authors,
+        where=where, previous_id=f"{source}:{path.stem}"[:MAX_ID_CHARS],
     )
 
 
-def iter_path(path: Path, source: str, report: IngestReport) -> Iterator[ParsedDocument]:
-    """Documents from a file or, recursively, a directory of supported files."""
+def iter_path(path: Path, source: str, report: IngestReport,
+              limits: JsonlLimits = JsonlLimits(), *, root: Path | None = None) -> Iterator[ParsedDocument]:
+    """Documents from a file or, recursively, a directory of supported files (`root`: the folder
+    that was ingested; a file's id is its path inside it)."""
     if path.is_dir():
         for child in sorted(path.rglob("*")):
             if child.is_file() and child.name.lower().endswith(TEXT_SUFFIXES + PDF_SUFFIXES + JSONL_SUFFIXES):
-                yield from iter_path(child, source, report)
+                yield from iter_path(child, source, report, limits, root=root or path)
         return
     if not path.is_file():
         report.skipped.append((str(path), "no such file"))
         return
     name = path.name.lower()
     if name.endswith(JSONL_SUFFIXES):
-        yield from iter_jsonl(path, report)
+        yield from iter_jsonl(path, report, limits)
     elif name.endswith(TEXT_SUFFIXES + PDF_SUFFIXES):
+        name = path.relative_to(root).as_posix() if root else path.name
         try:
-            yield parse_text_file(path, source)
+            yield parse_text_file(path, source, name)
         except (BadInput, OSError) as exc:
-            report.skipped.append((path.name, str(exc)))
+            report.skipped.append((name, str(exc)))
     else:
         report.skipped.append((path.name, "unsupported file type (use .txt, .md, .html, .pdf, .jsonl or .jsonl.gz)"))

@@ -59,6 +59,18 @@ def index_rebuild(reason: str = "", force: bool = False) -> str:
     raise RuntimeError(f"reindex failed: {result.stderr.strip()[-2000:]}")
 
 
+def interrupted_builds_rebuild() -> str:
+    """Scheduled every minute: a build whose process died is marked failed and rebuilt at once,
+    instead of waiting for the queue to hand its lost task out again (Q_CLUSTER's retry)."""
+    from .indexing import interrupted_builds_recover
+
+    lost = interrupted_builds_recover()
+    if not lost:
+        return "no interrupted build"
+    index_rebuild_request(reason=f"the build of {', '.join(lost)} was interrupted")
+    return f"marked failed and queued a rebuild: {', '.join(lost)}"
+
+
 def crawl_due_sources(source_ids: list[int] | None = None) -> str:
     """Crawl the sources whose interval has passed (or the given ones, e.g. from the admin), then
     queue a debounced rebuild if any document changed. Scheduled every few minutes."""

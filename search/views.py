@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from evaluation.logging import search_log_record
 
@@ -47,7 +47,7 @@ def _coin_badges(slugs: list[str]) -> list[dict]:
     return [{"slug": s, "name": COIN_BY_SLUG[s].name if s in COIN_BY_SLUG else s} for s in slugs]
 
 
-@require_GET
+@require_safe
 def home(request):
     index = get_index()
     return render(request, "search/home.html", {
@@ -68,7 +68,7 @@ def _search_url(search: SearchRequest, **changes) -> str:
     return "?" + urlencode(pairs)
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie  # the page posts clicks and votes
 def search_page(request):
     index = get_index()
@@ -110,7 +110,7 @@ def search_page(request):
     })
 
 
-@require_GET
+@require_safe
 def document_page(request, doc_id: int):
     index = get_index()
     if index is None:
@@ -145,7 +145,7 @@ def document_page(request, doc_id: int):
 PAGES = {"about": "About", "faq": "Questions and answers", "privacy": "Privacy", "terms": "Terms of use"}
 
 
-@require_GET
+@require_safe
 def page(request, name: str):
     """The site's static pages (about, FAQ, privacy, terms)."""
     if name not in PAGES:

@@ -238,7 +238,7 @@ def test_pdf_files_are_ingested_from_disk(tmp_path):
     report = paths_ingest([tmp_path], source="papers")
     assert report.created == 1
     assert "unreadable PDF" in dict(report.skipped)["broken.pdf"]
-    paper = Document.objects.get(external_id="papers:lightning")
+    paper = Document.objects.get(external_id="papers:lightning.pdf")
     assert paper.title == "The Bitcoin Lightning Network" and "hashed timelock contracts" in paper.text
 
 

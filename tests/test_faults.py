@@ -127,6 +127,12 @@ def test_locked_database_and_killed_processes(stack, tmp_path):
     wait_for(lambda: (c := stack.cluster_main()) and c.pid != cluster.pid, 30, "the cluster to restart")
     assert stack.health()["index_version"] == serving
     assert requests.get(f"{stack.url}/api/search", params={"q": "bitcoin"}, timeout=10).status_code == 200
+    # The killed build is found by the restarted cluster (its check runs every minute) and redone,
+    # with nothing else queued: not after the lost task's lease, which was 70 minutes.
+    wait_for(lambda: stack.search("quorvex")["total"] >= 1, 150, "the interrupted build to be redone")
+    interrupted = stack.manage("shell", "-c", "from search.models import IndexBuild; "
+                               "print(IndexBuild.objects.filter(error__contains='interrupted').count())")
+    assert interrupted.stdout.strip().splitlines()[-1] == "1", interrupted.stdout + interrupted.stderr
     doc2 = tmp_path / "second.md"
     doc2.write_text("# Vantrel\n\nVantrel is another imaginary token, ingested after the crash.\n")
     assert stack.manage("ingest", str(doc2), "--source", "tests").returncode == 0

@@ -68,11 +68,11 @@ def test_text_markdown_and_html_files(tmp_path):
     )
     report = paths_ingest([tmp_path], source="notes")
     assert report.created == 3, report.skipped
-    wrapped = Document.objects.get(external_id="notes:wrapped")
+    wrapped = Document.objects.get(external_id="notes:wrapped.txt")
     assert wrapped.text == "Bitcoin has a fixed supply of 21 million coins.\n\nSecond paragraph here."
     guide = Document.objects.get(external_id="notes:guide")
     assert guide.title == "Staking guide" and guide.text == "Stake 32 ETH to run a validator."
-    page = Document.objects.get(external_id="notes:page")
+    page = Document.objects.get(external_id="notes:page.html")
     assert "Solana transaction fees are paid in SOL" in page.text
     assert "SECRET-SCRIPT" not in page.text and "Login" not in page.text
 

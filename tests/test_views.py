@@ -104,13 +104,17 @@ def test_filters_through_the_api(client, site):
 
 
 def test_health_reports_build_cluster_tasks_and_memory(client, site, settings):
+    from search.cluster_status import beat
     from search.health import cluster_heartbeat
 
     body = client.get("/health").json()
     assert body["last_build"]["status"] == "succeeded" and body["last_build"]["version"] == site.version
-    assert body["cluster"] == {"alive": False, "heartbeat_age_seconds": None}
+    assert body["cluster"] == {"alive": False, "heartbeat_age_seconds": None, "running": [], "workers": [],
+                               "scheduled_task_age_seconds": None}
     assert body["worker"]["rss_bytes"] > 10_000_000 and body["artifact_bytes"] > 0
     assert body["pending_tasks"] == 0
-    cluster_heartbeat()
+    cluster_heartbeat()  # the every-minute task ran: the queue moves
+    assert client.get("/health").json()["cluster"]["scheduled_task_age_seconds"] < 5
+    beat()  # a worker process beats (every 5 s, busy or idle): alive
     cluster = client.get("/health").json()["cluster"]
     assert cluster["alive"] is True and cluster["heartbeat_age_seconds"] < 5

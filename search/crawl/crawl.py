@@ -68,6 +68,7 @@ class CrawlReport(IngestReport):
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.skipped += other.skipped
+        self.conflicts += other.conflicts
         self.fetched += getattr(other, "fetched", 0)
 
     def counts(self) -> dict[str, int]:

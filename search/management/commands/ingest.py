@@ -43,6 +43,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"skipped {where}: {why}")
             if len(report.skipped) > MAX_REASONS_SHOWN:
                 self.stderr.write(f"... and {len(report.skipped) - MAX_REASONS_SHOWN} more skipped")
+            for document_id, what in report.conflicts[:MAX_REASONS_SHOWN]:
+                self.stderr.write(f"id conflict {document_id}: {what}")
+            if len(report.conflicts) > MAX_REASONS_SHOWN:
+                self.stderr.write(f"... and {len(report.conflicts) - MAX_REASONS_SHOWN} more id conflicts")
             self.stdout.write(f"{label}: {report.summary()}.")
         if any(report.changed for _, report in reports):
             summary = "; ".join(report.summary() for _, report in reports)
