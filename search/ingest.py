@@ -57,13 +57,13 @@ def _store_batch(batch: list[ParsedDocument], report: IngestReport) -> None:
         for external_id, doc in unique.items():
             fields = dict(
                 source=sources[doc.source], title=doc.title, url=doc.url, published=doc.published,
-                authors=doc.authors, status=doc.status, license=doc.license, text=doc.text,
+                authors=doc.authors, status=doc.status, license=doc.license, meta=doc.meta, text=doc.text,
                 content_hash=doc.content_hash,
             )
             current = existing.get(external_id)
             if current is None:
                 to_create.append(Document(external_id=external_id, **fields))
-            elif current.content_hash == doc.content_hash and current.url == doc.url and current.published == doc.published:
+            elif _same(current, fields):
                 report.unchanged += 1
             else:
                 for name, value in fields.items():
@@ -73,10 +73,16 @@ def _store_batch(batch: list[ParsedDocument], report: IngestReport) -> None:
         if to_update:
             Document.objects.bulk_update(
                 to_update,
-                ["source", "title", "url", "published", "authors", "status", "license", "text", "content_hash", "updated_at"],
+                ["source", "title", "url", "published", "authors", "status", "license", "meta", "text", "content_hash",
+                 "updated_at"],
             )
         report.created += len(to_create)
         report.updated += len(to_update)
+
+
+def _same(current: Document, fields: dict) -> bool:
+    """Nothing to update: same text and the same metadata (a specification's status can change alone)."""
+    return all(getattr(current, name) == value for name, value in fields.items() if name not in ("source", "text"))
 
 
 def document_duplicate_of(*, content_hash: str, external_id: str) -> str | None:

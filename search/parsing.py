@@ -45,6 +45,7 @@ class ParsedDocument:
     authors: list[str] = field(default_factory=list)
     status: str = ""
     license: str = ""
+    meta: dict = field(default_factory=dict)  # e.g. a specification's identifier, requires, description
 
     @property
     def content_hash(self) -> str:
