@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import Document, Source
@@ -54,6 +55,7 @@ def _store_batch(batch: list[ParsedDocument], report: IngestReport) -> None:
             sources[name], _ = Source.objects.get_or_create(name=name, defaults={"label": name, "kind": Source.Kind.JSONL})
         existing = {d.external_id: d for d in Document.objects.filter(external_id__in=list(unique))}
         to_create, to_update = [], []
+        now = timezone.now()
         for external_id, doc in unique.items():
             fields = dict(
                 source=sources[doc.source], title=doc.title, url=doc.url, published=doc.published,
@@ -68,6 +70,8 @@ def _store_batch(batch: list[ParsedDocument], report: IngestReport) -> None:
             else:
                 for name, value in fields.items():
                     setattr(current, name, value)
+                # bulk_update skips auto_now: without this an update never looks newer than the index.
+                current.updated_at = now
                 to_update.append(current)
         Document.objects.bulk_create(to_create)
         if to_update:
