@@ -169,3 +169,13 @@ def test_ingest_command_accepts_archive_urls_of_every_format(site, rebuilds, cap
     call_command("ingest", bips, "--source", "specs", verbosity=0)
     assert "0 new, 0 updated, 1 unchanged" in capsys.readouterr().out  # the zip answered 304
     assert len(rebuilds) == 1
+
+
+def test_crawl_full_reads_an_unchanged_archive_again(site, rebuilds, capsys):
+    source = archive_source(site)
+    call_command("crawl", source.name, verbosity=0)
+    call_command("crawl", source.name, verbosity=0)
+    call_command("crawl", source.name, "--full", verbosity=0)
+    assert site.statuses(ARCHIVE) == [200, 304, 200]
+    out = capsys.readouterr().out
+    assert "0 new, 0 updated, 1 unchanged" in out and "0 new, 0 updated, 3 unchanged" in out

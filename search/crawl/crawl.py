@@ -410,6 +410,12 @@ def sources_due(*, now: datetime | None = None) -> list[Source]:
     return [source for source in candidates if source_is_due(source, now=now)]
 
 
+def validators_forget(source_ids: list[int]) -> int:
+    """Forget the ETag/Last-Modified remembered for these sources, so their next crawl reads
+    everything again (e.g. after a parser improvement); returns how many addresses were reset."""
+    return CrawledUrl.objects.filter(source_id__in=source_ids).update(etag="", last_modified="")
+
+
 def _lease_take(source_id: int) -> bool:
     """Marks the source as being crawled unless a crawl already holds it (across processes)."""
     now = timezone.now()
