@@ -79,8 +79,9 @@ def parse_spec(path: str, data: bytes) -> SpecDocument:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if "\x00" in text:
+    if text.count("\x00") > len(text) // 1000:
         raise SpecError("binary data, not text")
+    text = text.replace("\x00", "")  # a stray NUL in a text file (seen in a BIP) is not binary data
     name = path.rsplit("/", 1)[-1]
     if kind in ("eip", "erc"):
         return _eip(kind, name, text)
