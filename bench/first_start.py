@@ -14,6 +14,8 @@ Needs ../shared/corpus/crypto-docs.jsonl.gz.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import tempfile
 import time
@@ -30,10 +32,10 @@ def main() -> None:
     parser.add_argument("--articles-per-feed", type=int, default=10)
     parser.add_argument("--data-dir", type=Path, default=None, help="default: a temporary directory")
     args = parser.parse_args()
+    # A SIGTERM (timeout, Ctrl-C in a pipeline) still stops the started site: finally blocks run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     import django
-
-    import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cryptosights_project.settings")
     django.setup()
@@ -51,6 +53,8 @@ def main() -> None:
     for path in copies.archive_paths:
         repo = "/".join(path.split("/")[2:4])
         print(f"| {repo} | {len(specs[repo]):,} | {len(site.files[path][0]) / 1e6:.1f} MB |")
+    for name, why in copies.unreadable.items():
+        print(f"(the parser refuses {name}: {why})")
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="first-start-"))
     env = dict(DEFAULT_SOURCES="1", DEFAULT_SOURCES_BASE=site.base, CRAWL_ALLOW_PRIVATE="1",
                INDEX_REBUILD_DELAY_SECONDS="10", INDEX_BUILD_WORKERS="0", CRAWL_HOST_DELAY_SECONDS="1")

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from search.default_sources import default_sources
+from search.specs import SpecError, parse_spec
 
 from .spec_fixtures import bip_markdown, bip_mediawiki, bolt, eip, tar_gz
 
@@ -56,6 +57,7 @@ class LiveCopies:
     archive_paths: list[str] = field(default_factory=list)
     spec_ids: dict[str, str] = field(default_factory=dict)  # external id -> a word only it contains
     article_urls: dict[str, str] = field(default_factory=dict)  # article URL -> a word only it contains
+    unreadable: dict[str, str] = field(default_factory=dict)  # file -> why the parser refuses it
 
 
 def _path(url: str) -> str:
@@ -134,8 +136,13 @@ def serve_live_copies(site, *, specs: dict[str, dict[str, str]], articles_per_fe
             site.files[path] = (tar_gz(files, top=REPOSITORY_TOPS[repo]), "application/x-gzip")
             copies.archive_paths.append(path)
             for name, text in specs.get(repo, {}).items():
+                try:
+                    doc = parse_spec(name, text.encode())
+                except SpecError as exc:
+                    copies.unreadable[name] = str(exc)
+                    continue
                 marker = next((word.rstrip(".") for word in text.split() if "marker" in word), "")
-                copies.spec_ids[_external_id(name)] = marker
+                copies.spec_ids[doc.external_id] = marker
         elif source.kind == "feed":
             items = []
             for number in range(1, articles_per_feed + 1):
@@ -150,14 +157,3 @@ def serve_live_copies(site, *, specs: dict[str, dict[str, str]], articles_per_fe
             site.files[path] = (feed.encode(), "application/rss+xml")
     return copies
 
-
-def _external_id(name: str) -> str:
-    from search.specs import spec_kind
-
-    kind = spec_kind(name)
-    stem = name.rsplit("/", 1)[-1]
-    if kind in ("eip", "erc"):
-        return stem.removesuffix(".md")
-    if kind == "bip":
-        return stem.rsplit(".", 1)[0]
-    return f"bolt-{stem[:2]}"
