@@ -42,10 +42,12 @@ RUN SECRET_KEY=collectstatic-only DATA_DIR=/tmp/build-data \
     python manage.py collectstatic --noinput -v 0 \
  && rm -rf /tmp/build-data
 
-# The Space's proxy sets X-Forwarded-For and X-Forwarded-Proto. run.py resolves DATA_DIR once
+# The Space's proxy sets X-Forwarded-For and X-Forwarded-Proto. DEFAULT_SOURCES=1: a new Space
+# fetches the specification repositories and news feeds of search/default_sources.json by itself. run.py resolves DATA_DIR once
 # (falling back to ./var only where /data is not writable) and hands it to every process.
 ENV DATA_DIR=/data \
     DATA_DIR_FALLBACK=/home/user/app/var \
+    DEFAULT_SOURCES=1 \
     PORT=7860 \
     TRUST_X_FORWARDED_FOR=1 \
     HTTPS=1

@@ -298,6 +298,15 @@ CRAWL_RETRY_BACKOFF_SECONDS = 0.5
 CRAWL_HOST_DELAY_SECONDS = env_int("CRAWL_HOST_DELAY_SECONDS", 1)
 # Pages fetched per source and crawl at most; the rest waits for the next crawl.
 CRAWL_MAX_PAGES = env_int("CRAWL_MAX_PAGES", 200)
+# Specification archives (.tar.gz/.zip): largest download, and most bytes decompressed from one
+# (files that are not read count too, so a gzip or zip bomb stops there).
+CRAWL_ARCHIVE_MAX_BYTES = env_int("CRAWL_ARCHIVE_MAX_BYTES", 256 * 1024 * 1024)
+CRAWL_ARCHIVE_MAX_UNPACKED_BYTES = env_int("CRAWL_ARCHIVE_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
+# The default source set (search/default_sources.json) is created by bootstrap enabled only where
+# DEFAULT_SOURCES=1 (the Dockerfile sets it), disabled elsewhere, so local runs and tests never reach
+# the internet. DEFAULT_SOURCES_BASE rewrites its URLs to BASE/host/path (tests point it at a local server).
+DEFAULT_SOURCES = env_bool("DEFAULT_SOURCES", False)
+DEFAULT_SOURCES_BASE = os.environ.get("DEFAULT_SOURCES_BASE", "").rstrip("/")
 
 # --- Background cluster (django-q2) ---------------------------------------
 # django-q2 1.11's ORM broker leases a task for `retry` seconds when it hands it out and deletes it

@@ -18,11 +18,11 @@ class SourceAdmin(admin.ModelAdmin):
         "last_crawled_at", "last_crawl_status", "last_crawl_counts", "last_crawl_error", "skipped_reasons", "created_at",
     )
     fieldsets = (
-        (None, {"fields": ("name", "label", "kind", "location", "coins")}),
+        (None, {"fields": ("name", "label", "kind", "location", "globs", "coins")}),
         ("Schedule", {"fields": ("enabled", "crawl_interval_minutes")}),
         ("Last crawl", {"fields": readonly_fields}),
     )
-    actions = ["crawl_now"]
+    actions = ["crawl_now", "recrawl_in_full"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "coins":  # pick from the coin dictionary instead of typing JSON
@@ -60,6 +60,13 @@ class SourceAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"A crawl of {len(ids)} source(s) was queued; refresh to see its outcome.", messages.SUCCESS
         )
+
+    @admin.action(description="Re-read the selected sources in full (forget ETag/Last-Modified), then crawl")
+    def recrawl_in_full(self, request, queryset):
+        from .crawl.crawl import validators_forget
+
+        validators_forget(list(queryset.values_list("id", flat=True)))
+        self.crawl_now(request, queryset)
 
 
 @admin.register(Document)

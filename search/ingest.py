@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import Document, Source
@@ -70,26 +71,30 @@ def _store_batch(batch: list[ParsedDocument], report: IngestReport) -> None:
         existing = {d.external_id: d for d in Document.objects.filter(external_id__in=list(unique))}
         existing.update(_adopt_previous_ids([doc for doc in unique.values() if doc.external_id not in existing]))
         to_create, to_update = [], []
+        now = timezone.now()
         for external_id, doc in unique.items():
             fields = dict(
                 source=sources[doc.source], title=doc.title, url=doc.url, published=doc.published,
-                authors=doc.authors, status=doc.status, license=doc.license, text=doc.text,
+                authors=doc.authors, status=doc.status, license=doc.license, meta=doc.meta, text=doc.text,
                 content_hash=doc.content_hash,
             )
             current = existing.get(external_id)
             if current is None:
                 to_create.append(Document(external_id=external_id, **fields))
-            elif current.content_hash == doc.content_hash and current.url == doc.url and current.published == doc.published:
+            elif _same(current, fields):
                 report.unchanged += 1
             else:
                 for name, value in fields.items():
                     setattr(current, name, value)
+                # bulk_update skips auto_now: without this an update never looks newer than the index.
+                current.updated_at = now
                 to_update.append(current)
         Document.objects.bulk_create(to_create)
         if to_update:
             Document.objects.bulk_update(
                 to_update,
-                ["source", "title", "url", "published", "authors", "status", "license", "text", "content_hash", "updated_at"],
+                ["source", "title", "url", "published", "authors", "status", "license", "meta", "text", "content_hash",
+                 "updated_at"],
             )
         report.created += len(to_create)
         report.updated += len(to_update)
@@ -107,6 +112,11 @@ def _adopt_previous_ids(new_docs: list[ParsedDocument]) -> dict[str, Document]:
         document_renamed.send(sender=Document, old_id=old_id, new_id=new_id)
         adopted[new_id] = document
     return adopted
+
+
+def _same(current: Document, fields: dict) -> bool:
+    """Nothing to update: same text and the same metadata (a specification's status can change alone)."""
+    return all(getattr(current, name) == value for name, value in fields.items() if name not in ("source", "text"))
 
 
 def document_duplicate_of(*, content_hash: str, external_id: str) -> str | None:

@@ -29,6 +29,7 @@ class Source(models.Model):
         PAGES = "pages", "Web page list"
         FEED = "feed", "RSS/Atom feed"
         SITEMAP = "sitemap", "Sitemap"
+        ARCHIVE = "archive", "Specification archive (.tar.gz/.zip)"
 
     class CrawlStatus(models.TextChoices):
         NEVER = "", "Never crawled"
@@ -36,7 +37,7 @@ class Source(models.Model):
         PARTIAL = "partial", "Some pages skipped"
         FAILED = "failed", "Failed"
 
-    WEB_KINDS = (Kind.PAGES, Kind.FEED, Kind.SITEMAP)
+    WEB_KINDS = (Kind.PAGES, Kind.FEED, Kind.SITEMAP, Kind.ARCHIVE)
 
     name = models.SlugField(max_length=100, unique=True, help_text="Short id shown with every hit, e.g. ethereum-eips.")
     label = models.CharField(max_length=200, blank=True, help_text="Human-readable name.")
@@ -44,6 +45,11 @@ class Source(models.Model):
     location = models.TextField(
         blank=True,
         help_text="URL or path, for sources that are crawled; a web page list takes one URL per line.",
+    )
+    globs = models.TextField(
+        blank=True,
+        help_text="Archives only: which files to read, one glob per line (e.g. EIPS/eip-*.md; ** spans folders). "
+        "Empty: every file a specification parser knows.",
     )
     coins = models.JSONField(
         default=list, blank=True, validators=[validate_coin_slugs],
@@ -79,7 +85,7 @@ class Source(models.Model):
                 if not url.lower().startswith(("http://", "https://")):
                     raise ValidationError({"location": f"Not an http(s) URL: {url[:200]}"})
             if self.kind != self.Kind.PAGES and len(self.location.split()) > 1:
-                raise ValidationError({"location": "A feed or sitemap source takes exactly one URL."})
+                raise ValidationError({"location": "A feed, sitemap or archive source takes exactly one URL."})
 
 
 class CrawledUrl(models.Model):
@@ -121,6 +127,9 @@ class Document(models.Model):
     authors = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=100, blank=True)
     license = models.CharField(max_length=200, blank=True)
+    meta = models.JSONField(
+        default=dict, blank=True, help_text="Format-specific metadata, e.g. a specification's identifier, requires, description."
+    )
     text = models.TextField()
     content_hash = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of title and text.")
     ingested_at = models.DateTimeField(auto_now_add=True)

@@ -51,6 +51,7 @@ class ParsedDocument:
     # (source:file stem), so a document already stored under that id is renamed, not duplicated.
     where: str = ""
     previous_id: str = ""
+    meta: dict = field(default_factory=dict)  # e.g. a specification's identifier, requires, description
 
     @property
     def content_hash(self) -> str:

@@ -18,6 +18,7 @@ from .models import Document
 from .nlp.coins import COIN_BY_SLUG, COINS
 from .query import InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
 from .site_stats import corpus_stats, summarize, surface_forms
+from .source_status import sources_status
 
 
 EXAMPLE_QUESTIONS = [
@@ -55,6 +56,7 @@ def home(request):
         "examples": EXAMPLE_QUESTIONS,
         "stats": corpus_stats(index) if index else None,
         "build": active_build() if index else None,
+        "sources_status": sources_status(),
     })
 
 
@@ -110,6 +112,14 @@ def search_page(request):
     })
 
 
+def _required_identifiers(meta: dict) -> list[str]:
+    """A specification's `requires` numbers as identifiers in its own series (EIP-2718, BIP-340)."""
+    prefix = str(meta.get("identifier", "")).partition("-")[0]
+    if not prefix or not isinstance(meta.get("requires"), list):
+        return []
+    return [f"{prefix}-{n}" for n in meta["requires"] if isinstance(n, int)]
+
+
 @require_safe
 def document_page(request, doc_id: int):
     index = get_index()
@@ -124,7 +134,8 @@ def document_page(request, doc_id: int):
                  for sid in sentence_ids]
     key_terms = [term for term, _ in index.document_key_terms(doc)]
     words = surface_forms(index, key_terms, sentence_ids)
-    record = Document.objects.filter(pk=doc_id).values("authors", "status", "license").first() or {}
+    record = Document.objects.filter(pk=doc_id).values("authors", "status", "license", "meta", "updated_at").first() or {}
+    meta = record.get("meta") or {}
     url = index.doc_url[doc]
     return render(request, "search/document.html", {
         "doc_id": doc_id,
@@ -135,6 +146,10 @@ def document_page(request, doc_id: int):
         "authors": [str(a) for a in record.get("authors") or [] if a],
         "status": record.get("status", ""),
         "license": record.get("license", ""),
+        "updated": record.get("updated_at"),
+        "identifier": str(meta.get("identifier", "")),
+        "description": str(meta.get("description", "")),
+        "requires": _required_identifiers(meta),
         "sentences": sentences,
         "summary": summarize(sentences),
         "key_terms": [words[t] for t in key_terms],

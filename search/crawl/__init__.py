@@ -11,6 +11,9 @@ Building blocks without models or settings (parameters come in as arguments), ea
   requests, redirects re-checked hop by hop.
 - `extract`: what a response is (HTML, PDF, feed, sitemap, text) and its article or links.
 - `near_duplicates`: MinHash signatures to spot near-identical copies of an article.
+- `archives`: the files of a .tar.gz/.zip repository archive, read in memory (globs, size caps,
+  links and path traversal refused); `spec_archive` turns its specification files into documents
+  with search.specs.
 
 `crawl` is the Django service that ties them to Source, CrawledUrl and Document rows.
 """

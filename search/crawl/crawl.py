@@ -4,7 +4,10 @@ and the cluster's scheduled crawl.
 A crawl of a web source lists its pages (the source's URLs, its feed's entries or its sitemap's
 pages), then fetches each page politely (robots.txt, per-host delay, conditional requests) and
 stores its article as a Document whose external id is the page's canonical URL, so an updated
-article replaces its previous text. A page is not stored when it is an exact or near-identical
+article replaces its previous text. A specification archive source (a repository's .tar.gz or
+.zip) costs one conditional request; when it changed, each file matching its globs is parsed
+(search.specs) and stored under its specification id (eip-1559, bip-0032), so a changed file
+updates its document and unchanged files change nothing. A page is not stored when it is an exact or near-identical
 copy of another document (syndication). Local and JSONL sources are read with paths_ingest.
 
 Every problem with one page (refused, 404, timeout, too large, not an article, a copy) is a
@@ -31,11 +34,13 @@ from ..models import CrawledUrl, Document, Source
 from ..nlp.coins import COIN_BY_SLUG, detect_coins
 from ..parsing import BadInput, IngestReport, ParsedDocument, clean_text
 from .addresses import scheme_refusal
+from .archives import ArchiveLimits, is_archive, looks_like_archive_url
 from .canonical import canonical_url, external_id_for, url_normalize
 from .extract import FEED, SITEMAP, Article, Link, article_extract, feed_links, response_kind, sitemap_links
 from .fetch import Fetcher, FetchError, FetchPolicy, FetchResult
 from .near_duplicates import NearDuplicateIndex, signature
 from .robots import MAX_ROBOTS_BYTES, RobotsRules, RobotsUnavailable
+from .spec_archive import spec_documents
 from .throttle import host_of
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,7 @@ Progress = Callable[[int, int], None]  # (pages done, pages listed)
 LEASE = timedelta(hours=2)  # a crawl killed mid-way frees its source after this
 MAX_SITEMAPS = 50  # sitemap files read per crawl (an index may list thousands)
 MAX_SKIPPED_KEPT = 200  # reasons kept on the Source
+ARCHIVE_MAX_SECONDS = 600.0  # a repository archive of tens of MB may take minutes on a slow link
 
 
 @dataclass
@@ -121,6 +127,13 @@ class _Crawl:
 
     def crawl_source(self) -> None:
         """All pages of the source, by its kind."""
+        if self.source.kind == Source.Kind.ARCHIVE:
+            url = self.source.location.strip()
+            try:
+                self._archive(url, globs=self.source.globs.split())
+            except BadInput as exc:
+                self.report.error = _reason(exc, url)
+            return
         if self.source.kind == Source.Kind.PAGES:
             links = [Link(url=url) for url in self.source.location.split()]
         else:
@@ -134,11 +147,21 @@ class _Crawl:
         self._pages(links)
 
     def crawl_url(self, url: str) -> None:
-        """A page, feed or sitemap given by hand: what it is is decided by what the server sends."""
+        """A page, feed, sitemap or archive given by hand: what it is is decided by what the server sends
+        (an archive is recognised by its address too, since it is fetched with the larger archive limit)."""
         try:
+            if looks_like_archive_url(url):
+                self._archive(url, globs=[])
+                return
             links = self._listing_links(url, expected=None)
         except _IsArticle as article:
             self._page(Link(url=url), fetched=article.result)
+            return
+        except _IsArchive as archive:
+            try:
+                self._archive(url, globs=[], fetched=archive.result)
+            except BadInput as exc:
+                self._skip(url, _reason(exc, url))
             return
         except BadInput as exc:
             self._skip(url, _reason(exc, url))
@@ -156,6 +179,8 @@ class _Crawl:
             links = [Link.from_json(item) for item in state.links]
             self._remember(state, result, outcome="unchanged")
         else:
+            if expected is None and is_archive(result.body):
+                raise _IsArchive(result)
             kind = response_kind(result)
             if expected is None and kind not in (FEED, SITEMAP):
                 raise _IsArticle(result)
@@ -268,13 +293,44 @@ class _Crawl:
         self.report.add(report)
         return "new" if report.created else "updated" if report.updated else "unchanged"
 
+    # --- specification archives ----------------------------------------------------------------
+
+    def _archive(self, url: str, *, globs: list[str], fetched: FetchResult | None = None) -> None:
+        """One conditional request; if the archive changed, its specification files are parsed and
+        stored. Raises BadInput when the archive as a whole cannot be used (recorded on its state)."""
+        state = self._state(_normalized(url))
+        try:
+            result = fetched or self._get(
+                url, state, conditional=state.outcome in ("listed", "unchanged"),
+                max_bytes=settings.CRAWL_ARCHIVE_MAX_BYTES, max_seconds=ARCHIVE_MAX_SECONDS,
+            )
+            if result.not_modified:
+                self.report.unchanged += 1
+                self._remember(state, result, outcome="unchanged")
+                return
+            if not is_archive(result.body):
+                raise BadInput(f"not a .tar.gz or .zip archive (the server sent {result.content_type or 'no type'})")
+            limits = ArchiveLimits(max_unpacked_bytes=settings.CRAWL_ARCHIVE_MAX_UNPACKED_BYTES)
+            skipped: list[tuple[str, str]] = []
+            docs = list(spec_documents(result.body, globs=globs, limits=limits, source=self.source.name, skipped=skipped))
+        except BadInput as exc:
+            self._skip(url, _reason(exc, url), state)
+            self.report.skipped.pop()  # the caller reports it, as the source's error or as a skipped URL
+            raise
+        stored = documents_store(docs)
+        self.report.add(stored)
+        self.report.skipped.extend(skipped)
+        self._remember(state, result, outcome="listed", links=[])
+        if not docs:
+            self.report.skipped.append((url, "no specification file in the archive matched the globs"))
+
     # --- fetching and remembering ------------------------------------------------------------
 
-    def _get(self, url: str, state: CrawledUrl, *, conditional: bool) -> FetchResult:
+    def _get(self, url: str, state: CrawledUrl, *, conditional: bool, **limits) -> FetchResult:
         """A fetch that obeys robots.txt; validators are sent only when what they validate was kept."""
         result = self.fetcher.get(
             url, etag=state.etag if conditional else "", last_modified=state.last_modified if conditional else "",
-            permit=self._permit,
+            permit=self._permit, **limits,
         )
         self.report.fetched += 1
         return result
@@ -314,6 +370,14 @@ class _Crawl:
             state.save()
 
 
+class _IsArchive(Exception):
+    """A URL given by hand turned out to be a repository archive (carries the response)."""
+
+    def __init__(self, result: FetchResult):
+        super().__init__(result.url)
+        self.result = result
+
+
 class _IsArticle(Exception):
     """A URL given by hand turned out to be a page, not a listing (carries the response)."""
 
@@ -345,6 +409,12 @@ def sources_due(*, now: datetime | None = None) -> list[Source]:
     now = now or timezone.now()
     candidates = Source.objects.filter(enabled=True).exclude(location="")
     return [source for source in candidates if source_is_due(source, now=now)]
+
+
+def validators_forget(source_ids: list[int]) -> int:
+    """Forget the ETag/Last-Modified remembered for these sources, so their next crawl reads
+    everything again (e.g. after a parser improvement); returns how many addresses were reset."""
+    return CrawledUrl.objects.filter(source_id__in=source_ids).update(etag="", last_modified="")
 
 
 def _lease_take(source_id: int) -> bool:

@@ -182,6 +182,7 @@ class Fetcher:
         last_modified: str = "",
         permit: Callable[[str], str | None] | None = None,
         max_bytes: int | None = None,
+        max_seconds: float | None = None,
     ) -> FetchResult:
         """GET `url`, following redirects; `permit(url)` may refuse any hop (robots.txt). Raises FetchError."""
         headers = {}
@@ -204,7 +205,9 @@ class Fetcher:
                     if url_normalize(current) in visited:
                         raise FetchError(f"redirect loop (back to {current})", status=response.status_code)
                     continue
-                return self._result(current, response, max_bytes or self.policy.max_bytes)
+                return self._result(
+                    current, response, max_bytes or self.policy.max_bytes, max_seconds or self.policy.total_timeout
+                )
         raise FetchError(f"more than {self.policy.max_redirects} redirects")
 
     def _request(self, url: str, headers: dict) -> requests.Response:
@@ -219,7 +222,7 @@ class Fetcher:
                 raise FetchError(f"timed out (no answer within {timeout:g} s)") from exc
             raise FetchError(f"connection failed ({_why(exc)})") from exc
 
-    def _result(self, url: str, response: requests.Response, max_bytes: int) -> FetchResult:
+    def _result(self, url: str, response: requests.Response, max_bytes: int, max_seconds: float) -> FetchResult:
         status = response.status_code
         content_type = response.headers.get("Content-Type", "")
         result = FetchResult(
@@ -231,14 +234,14 @@ class Fetcher:
             return result
         if not 200 <= status < 300:
             raise FetchError(f"HTTP {status} {response.reason or ''}".strip(), status=status)
-        result.body = self._body(response, max_bytes)
+        result.body = self._body(response, max_bytes, max_seconds)
         return result
 
-    def _body(self, response: requests.Response, max_bytes: int) -> bytes:
+    def _body(self, response: requests.Response, max_bytes: int, max_seconds: float) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchError(f"too large: {int(declared):,} bytes (the limit is {max_bytes:,})")
-        deadline = time.monotonic() + self.policy.total_timeout
+        deadline = time.monotonic() + max_seconds
         chunks, size = [], 0
         try:
             for chunk in response.iter_content(64 * 1024):
@@ -246,7 +249,7 @@ class Fetcher:
                 if size > max_bytes:
                     raise FetchError(f"too large: more than {max_bytes:,} bytes, stopped reading")
                 if time.monotonic() > deadline:
-                    raise FetchError(f"too slow: not complete after {self.policy.total_timeout:g} s")
+                    raise FetchError(f"too slow: not complete after {max_seconds:g} s")
                 chunks.append(chunk)
         except requests.exceptions.RequestException as exc:
             if _is_timeout(exc):

@@ -62,6 +62,7 @@ class Site:
         self.requests: list[tuple[str, int, dict]] = []  # (path, status, request headers)
         self.version = 1
         self.huge_bytes = 300_000
+        self.files: dict[str, tuple[bytes, str]] = {}  # path -> (body, content type), set by a test
         handler = type("Handler", (_Handler,), {"site": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -134,6 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
                        {"Content-Type": "text/html", "Connection": "close"}, length=False)
         elif path == "/huge-declared.html":
             self._send(200, b"<p>" + b"x" * self.site.huge_bytes + b"</p>", {"Content-Type": "text/html"})
+        elif path.split("?", 1)[0] in self.site.files:
+            body, content_type = self.site.files[path.split("?", 1)[0]]
+            self._cacheable(body, content_type)
         elif path == "/articles/changing.html":
             page = (ROOT / "articles" / "changing.html").read_bytes()
             self._cacheable(page.replace(b"{VERSION_TEXT}", VERSION_TEXT[self.site.version].encode()), "text/html; charset=utf-8")

@@ -1,6 +1,7 @@
 import os
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django_q.tasks import async_task
@@ -8,6 +9,8 @@ from django_q.tasks import async_task
 from cryptosights_project.schedules import schedules_ensure
 from search.index.artifact import ArtifactError
 from search.index.engine import Index
+from search.crawl.crawl import sources_due
+from search.default_sources import default_sources_ensure
 from search.indexing import BuildInProgress, active_build, build_lock, index_build, index_dir, recover_interrupted_builds
 from search.ingest import paths_ingest
 from search.models import Document
@@ -19,7 +22,8 @@ STARTER_CORPUS = Path(__file__).resolve().parents[2] / "starter_corpus"
 class Command(BaseCommand):
     help = (
         "First-start set-up, run by run.py: starter corpus into an empty database, an index if none is active, "
-        "the cluster's schedules, and a staff user from DJANGO_SUPERUSER_USERNAME / _PASSWORD / _EMAIL if given."
+        "the default sources (enabled where DEFAULT_SOURCES=1), the cluster's schedules, and a staff user from "
+        "DJANGO_SUPERUSER_USERNAME / _PASSWORD / _EMAIL if given."
     )
 
     def handle(self, *args, **options):
@@ -38,11 +42,16 @@ class Command(BaseCommand):
             build = index_build()
             self.stdout.write(f"Built and activated index {build.version} ({build.sentences:,} sentences).")
         ensure_default_incumbent()
+        for line in default_sources_ensure(enabled=settings.DEFAULT_SOURCES, base=settings.DEFAULT_SOURCES_BASE):
+            self.stdout.write(f"Default source {line}.")
         self.stdout.write(f"Schedules: {', '.join(schedules_ensure())}.")
         if os.environ.get("RUN_CLUSTER", "1") != "0":
             # The scheduler first looks at its schedules 30 s after the cluster starts; a queued
             # heartbeat is taken at once, so /health shows the cluster alive within seconds.
             async_task("search.health.cluster_heartbeat", group="cluster-heartbeat")
+            if sources_due():  # e.g. the default sources of a new deployment: fetched now, not in 15 minutes
+                async_task("search.tasks.crawl_due_sources", group="crawl")
+                self.stdout.write("Queued a crawl of the sources that are due.")
         self._superuser_from_environment()
 
     @staticmethod

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search.crawl.crawl import CrawlReport, bar_progress, source_crawl, sources_due
+from search.crawl.crawl import CrawlReport, bar_progress, source_crawl, sources_due, validators_forget
 from search.models import Source
 from search.tasks import index_rebuild_request
 
@@ -17,12 +17,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("sources", nargs="*", metavar="SOURCE", help="source names (see /admin/ Sources)")
         parser.add_argument("--due", action="store_true", help="only sources that are due, as the schedule does")
+        parser.add_argument(
+            "--full", action="store_true",
+            help="forget ETag/Last-Modified first, so unchanged archives and pages are read and parsed again",
+        )
 
-    def handle(self, *args, sources, due, **options):
+    def handle(self, *args, sources, due, full, **options):
         selected = self._selected(sources, due)
         if not selected:
             self.stdout.write("Nothing to crawl: no enabled source with a location" + (" is due." if due else "."))
             return
+        if full:
+            validators_forget([source.id for source in selected])
         total = CrawlReport()
         for source in selected:
             with tqdm(desc=source.name, unit="page", disable=options["verbosity"] == 0) as bar:
