@@ -35,6 +35,7 @@ def test_eip_front_matter_becomes_metadata_and_the_body_keeps_its_structure():
     assert doc.meta["requires"] == [2200, 2929] and doc.meta["category"] == "Core"
     assert doc.meta["description"].startswith("Changes how the gas cost")
     lines = doc.text.split("\n")
+    assert lines[0] == doc.meta["description"]  # the summary in plain words opens the searchable text
     assert "eip: 3529" not in doc.text and "description:" not in doc.text  # front matter is metadata only
     assert "Abstract" in lines and "Specification" in lines  # headings on their own lines
     # hard-wrapped lines joined into one paragraph line; markup reduced to visible text

@@ -172,9 +172,14 @@ def _eip(kind: str, name: str, text: str) -> SpecDocument:
     for key in ("description", "type", "category", "discussions-to", "last-call-deadline", "withdrawal-reason"):
         if headers.get(key):
             meta[key.replace("-", "_")] = headers[key]
+    body = markdown_to_structured_text(text[match.end():])
+    # The one-line description is the specification's own summary in plain words: the sentence a
+    # visitor's question is most likely to match, so it opens the searchable text.
+    if meta.get("description"):
+        body = f"{' '.join(meta['description'].split())}\n\n{body}"
     return SpecDocument(
         external_id=f"{kind}-{number}", identifier=identifier, title=title,
-        text=markdown_to_structured_text(text[match.end():]), url=EIP_URL.format(number=number),
+        text=body, url=EIP_URL.format(number=number),
         published=_date(headers.get("created", "")), authors=split_authors(headers.get("author", "")),
         status=status, license="CC0-1.0", meta=meta,
     )
