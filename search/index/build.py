@@ -27,7 +27,7 @@ from datetime import date, datetime, timezone
 import numpy as np
 
 from ..nlp.analyzer import ANALYZER_VERSION, analyze, analyze_with_words
-from ..nlp.coins import COINS, detect_coins
+from ..nlp.coins import COINS, tag_document
 from ..nlp.sentences import TRAINING_SAMPLE_CHARS, SentenceSplitter, params_from_json, params_to_json, train_punkt
 from ..nlp.sentiment import _analyzer as _vader, sentiment_score
 from .artifact import ArtifactWriter, encode_batch
@@ -50,6 +50,7 @@ class DocRecord:
     source: str
     published: date | None
     text: str
+    source_coins: tuple[str, ...] = ()  # coins the document's source is about: evidence for coin tags
 
 
 def new_version_name() -> str:
@@ -112,16 +113,17 @@ def _sentence_sentiment(sentence: str) -> float:
     return sentiment_score(sentence)
 
 
-def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
-    """Analyse (title, text) pairs. Term ids are local to the chunk; the parent maps them."""
+def _analyze_chunk(docs: Sequence[tuple[str, str, tuple[str, ...]]]) -> dict:
+    """Analyse (title, text, source coins). Term ids are local to the chunk; the parent maps them."""
     vocab: dict[str, int] = {}
     sentences: list[str] = []
     sent_doc, sent_len, sentiment, coin_rows = [], [], [], []
     post_sent, post_term, post_tf = [], [], []
     title_terms = []
     words: Counter = Counter()
-    for doc_i, (title, text) in enumerate(docs):
+    for doc_i, (title, text, source_coins) in enumerate(docs):
         title_terms.append(analyze(title))
+        first = len(sentences)
         for sentence in _splitter.iter_split(text):
             sid = len(sentences)
             sentences.append(sentence)
@@ -130,7 +132,6 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
             sent_doc.append(doc_i)
             sent_len.append(len(terms))
             sentiment.append(_sentence_sentiment(sentence))
-            coin_rows.append([_COIN_BIT[slug] for slug in detect_coins(sentence)])
             counts: dict[int, int] = {}
             for term in terms:
                 tid = vocab.setdefault(term, len(vocab))
@@ -139,6 +140,9 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
                 post_sent.append(sid)
                 post_term.append(tid)
                 post_tf.append(tf)
+        # Coins need the whole document: a word like "Render" is a coin only with evidence elsewhere.
+        for slugs in tag_document(sentences[first:], title=title, source_coins=source_coins):
+            coin_rows.append([_COIN_BIT[slug] for slug in slugs])
     coins = np.zeros((len(sentences), COIN_WORDS), dtype=np.uint64)
     for sid, bits in enumerate(coin_rows):
         for bit in bits:
@@ -185,7 +189,7 @@ def _chunks(docs: Sequence[DocRecord], meta: _DocMeta, target_chars: int = 400_0
     chunk, size = [], 0
     for doc in docs:
         meta.add(doc)
-        chunk.append((doc.title, doc.text))
+        chunk.append((doc.title, doc.text, tuple(doc.source_coins)))
         size += len(doc.text)
         if size >= target_chars:
             yield chunk
