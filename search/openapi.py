@@ -22,10 +22,12 @@ _ERROR = {
 }
 _SENTIMENT = {
     "type": "object",
-    "required": ["score", "label"],
+    "required": ["score", "label", "shown"],
     "properties": {
         "score": {"type": "number", "minimum": -1, "maximum": 1, "description": "VADER compound score."},
         "label": {"type": "string", "enum": ["positive", "neutral", "negative"]},
+        "shown": {"type": "boolean", "description": "Whether the tone means something here (a prose sentence of a "
+                                                     "news or opinion source); the site shows a badge only then."},
     },
 }
 _COIN = {

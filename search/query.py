@@ -23,6 +23,7 @@ from .interleaving import team_draft
 from .nlp.analyzer import analyze, analyze_spans
 from .nlp.coins import COIN_BY_SLUG, detect_coins
 from .nlp.sentiment import sentiment_label
+from .nlp.tone import is_prose
 from .rankers import RankerConfig, expansion_terms
 from .rankers import holder as ranker_holder
 from .result_cache import ResultCache
@@ -209,11 +210,13 @@ def _document_info(index: Index, doc: int) -> dict:
 
 def sentence_info(index: Index, sid: int) -> dict:
     score = float(index.sent_sentiment[sid])
+    text = index.sentences[sid]
+    toned = index.sources[int(index.doc_source[int(index.sent_doc[sid])])] in index.tone_sources
     return {
         "id": sid,
-        "text": index.sentences[sid],
+        "text": text,
         "coins": index.sentence_coins(sid),
-        "sentiment": {"score": round(score, 3), "label": sentiment_label(score)},
+        "sentiment": {"score": round(score, 3), "label": sentiment_label(score), "shown": toned and is_prose(text)},
     }
 
 

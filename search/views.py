@@ -34,7 +34,7 @@ INDEX_BUILDING = "The search index is being built. Please try again in a minute.
 # empty rendering of it for results that arrive from /api/search.
 HIT_SKELETON = {
     "id": 0, "html": "", "coins": [], "coin_badges": [], "context_before": [], "context_after": [],
-    "sentiment": {"label": "neutral", "score": 0.0},
+    "sentiment": {"label": "neutral", "score": 0.0, "shown": False},
     "document": {"id": 0, "title": "", "url": "", "source": "", "date": None},
 }
 

@@ -10,6 +10,7 @@ from search.index.build import DocRecord, build_index
 from search.index.engine import Index
 from search.nlp.coins import COINS, detect_coins, tag_document
 from search.nlp.sentiment import sentiment_label, sentiment_score
+from search.nlp.tone import is_prose, tone_shown
 
 
 def test_dictionary_covers_the_large_coins_and_hamster_kombat():
@@ -112,3 +113,16 @@ def test_crypto_words_get_their_crypto_meaning():
     assert sentiment_label(sentiment_score("Each block links to the previous block.")) == "neutral"
     assert sentiment_label(sentiment_score("Traders turned bullish.")) == "positive"
     assert sentiment_label(sentiment_score("The protocol suffered a rugpull.")) == "negative"
+
+
+def test_tone_is_shown_for_prose_of_news_and_opinion_only():
+    prose = "Investors were thrilled as the price hit a new record."
+    assert is_prose(prose) and is_prose("The base fee is always burned.")
+    for not_prose in ["Motivation", "Immutable storage patterns", "- Immutable.", "Name | Value | Notes.",
+                      "function transfer(address to, uint256 amount) external returns (bool);",
+                      "require(balance >= amount);", "if (x == 0) { revert(); }", "Use `approve` first.",
+                      "First line\nsecond line."]:
+        assert not is_prose(not_prose), not_prose
+    assert tone_shown("feed", prose) and tone_shown("pages", prose) and tone_shown("sitemap", prose)
+    assert not tone_shown("jsonl", prose) and not tone_shown("local", prose) and not tone_shown("", prose)
+    assert not tone_shown("feed", "Motivation")

@@ -11,7 +11,7 @@ from django.db import connection
 
 from search.indexing import index_build
 from search.ingest import documents_store
-from search.models import Document
+from search.models import Document, Source
 from search.parsing import ParsedDocument
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +147,30 @@ def test_search_results_have_everything_a_hit_needs(client, site):
     assert log_id
 
 
+def test_tone_badges_only_on_news_and_opinion_prose(client, site):
+    Source.objects.create(name="coin-news", kind=Source.Kind.FEED, location="https://news.example/feed.xml")
+    documents_store([ParsedDocument(
+        external_id="https://news.example/rally", title="Traders cheer the rally", source="coin-news",
+        url="https://news.example/rally",
+        text="Traders were delighted as the rally lifted prices to a wonderful new high. "
+             "Great news\n\nCritics warned that the fee spike was a disaster for small users.",
+    )])
+    index_build()
+    html = hits_of(client.get("/search/", {"q": "fee"}).content.decode())
+    badges = re.findall(r'<li class="hit".*?<span class="badge sentiment sentiment-(\w+)"[^>]*?( hidden)?>', html, re.S)
+    hits = re.findall(r'<li class="hit".*?</li>', html, re.S)
+    shown = {("news.example" in hit): not re.search(r'class="badge sentiment[^>]* hidden>', hit) for hit in hits}
+    assert badges and shown == {True: True, False: False}  # the news hit shows its tone, the spec's hits do not
+    api_hits = client.get("/api/search", {"q": "fee"}).json()["hits"]
+    assert {h["document"]["source"]: h["sentiment"]["shown"] for h in api_hits} == {
+        "coin-news": True, "ethereum-eips": False, "guides": False}
+    assert all(h["sentiment"]["label"] for h in api_hits)  # the score and label stay for every sentence
+    news = Document.objects.get(external_id="https://news.example/rally")
+    page = client.get(f"/doc/{news.pk}/").content.decode()
+    assert "sentiment-positive" in page and "sentiment-negative" in page
+    assert re.search(r"Great news</span></li>", page)  # a heading (positive words): no tone
+
+
 def test_insight_panel_summarises_the_page(client, site):
     html = client.get("/search/", {"q": "fee"}).content.decode()
     insight = re.search(r'<aside id="insight".*?</aside>', html, re.S).group(0)
@@ -241,7 +265,8 @@ def test_document_page_shows_metadata_sentences_terms_and_summary(client, site):
     assert f'id="s{hit["id"]}" class="doc-sentence hit-sentence" aria-current="true"' in html
     assert len(re.findall(r'class="doc-sentence[ "]', html)) == 4
     assert '<span class="badge coin">Ethereum</span>' in html
-    assert 'sentiment-positive' in html  # "a great improvement"
+    # A specification's sentences carry no tone badge, even "a great improvement" (the score is kept).
+    assert 'class="badge sentiment' not in html
     terms = re.search(r'id="terms-title">Key terms</h2>(.*?)</section>', html, re.S).group(1)
     words = re.findall(r'class="chip" href="/search/\?q=[^"]+">([^<]+)</a>', terms)
     assert {"base", "burned", "gas"} <= set(words)  # words of the text, not stems ("burn")

@@ -30,6 +30,7 @@ from ..nlp.analyzer import ANALYZER_VERSION, analyze, analyze_with_words
 from ..nlp.coins import COINS, tag_document
 from ..nlp.sentences import TRAINING_SAMPLE_CHARS, SentenceSplitter, params_from_json, params_to_json, train_punkt
 from ..nlp.sentiment import _analyzer as _vader, sentiment_score
+from ..nlp.tone import TONE_SOURCE_KINDS
 from .artifact import ArtifactWriter, encode_batch
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
@@ -51,6 +52,7 @@ class DocRecord:
     published: date | None
     text: str
     source_coins: tuple[str, ...] = ()  # coins the document's source is about: evidence for coin tags
+    source_kind: str = ""  # the source's kind (search.models.Source.Kind): news and opinion get tone badges
 
 
 def new_version_name() -> str:
@@ -175,6 +177,7 @@ class _DocMeta:
 
     def __init__(self):
         self.keys, self.slugs, self.titles, self.urls, self.sources, self.dates = [], [], [], [], [], []
+        self.tone_sources: set[str] = set()
 
     def add(self, doc: DocRecord) -> None:
         self.keys.append(doc.key)
@@ -183,6 +186,8 @@ class _DocMeta:
         self.urls.append(doc.url)
         self.sources.append(doc.source)
         self.dates.append(doc.published)
+        if doc.source_kind in TONE_SOURCE_KINDS:
+            self.tone_sources.add(doc.source)
 
 
 def _chunks(docs: Sequence[DocRecord], meta: _DocMeta, target_chars: int = 400_000):
@@ -444,6 +449,7 @@ def build_index(
             "avg_sentence_terms": avgdl,
             "avg_title_terms": title_avg,
             "sources": sources,
+            "tone_sources": sorted(meta.tone_sources),
             "coins": COIN_SLUGS,
             "created": datetime.now(timezone.utc).isoformat(),
             "timings": {k: round(v, 3) for k, v in timings.items()},

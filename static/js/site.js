@@ -175,6 +175,7 @@
       sentiment.className = "badge sentiment sentiment-" + hit.sentiment.label;
       sentiment.textContent = hit.sentiment.label;
       sentiment.title = "Sentiment score " + hit.sentiment.score;
+      sentiment.hidden = !hit.sentiment.shown;  // tone only for news and opinion prose
       node.querySelector("a.more").href = "/doc/" + doc.id + "/?hit=" + hit.id + "#s" + hit.id;
       node.querySelector(".vote").hidden = false;
       return node;
