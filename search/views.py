@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
@@ -68,6 +68,13 @@ def _search_url(search: SearchRequest, **changes) -> str:
     return "?" + urlencode(pairs)
 
 
+def _has_empty_or_default_parameters(params) -> bool:
+    return any(
+        value.strip() == "" or (name == "sort" and value == "relevance") or (name == "page" and value.strip() == "1")
+        for name in ("q", "coin", "source", "from", "to", "sort", "page") for value in params.getlist(name)
+    )
+
+
 @require_GET
 @ensure_csrf_cookie  # the page posts clicks and votes
 def search_page(request):
@@ -81,6 +88,10 @@ def search_page(request):
         raw = {"q": request.GET.get("q", "")[:500]}
         return render(request, "search/results.html", {**context, "error": str(exc), "error_field": exc.field,
                                                       "search": raw}, status=400)
+    clean = _search_url(search)
+    if _has_empty_or_default_parameters(request.GET):
+        # The filter form without JavaScript submits every field; keep bookmarks and history clean.
+        return redirect(request.path + (clean if clean != "?" else ""))
     context["search"] = search
     context["active_filters"] = (len(search.coins) + len(search.sources) + bool(search.date_from)
                                  + bool(search.date_to) + (search.sort != "relevance"))

@@ -202,6 +202,34 @@ def test_filters_and_sort_are_kept_in_the_form_and_the_pager(client, site):
     assert set(re.findall(r'<span class="hit-source">([^<]+)', html)) == {"ethereum-eips"}
 
 
+def test_filter_form_urls_carry_no_empty_parameters(client, site):
+    # The filter form without JavaScript submits every field: the page answers with the clean URL.
+    response = client.get("/search/?q=fee&coin=&source=ethereum-eips&from=&to=&sort=relevance&page=1")
+    assert response.status_code == 302 and response["Location"] == "/search/?q=fee&source=ethereum-eips"
+    assert client.get("/search/?q=&coin=")["Location"] == "/search/"
+    assert client.get("/search/?q=fee&source=ethereum-eips").status_code == 200
+    html = client.get("/search/?q=fee&source=ethereum-eips&sort=date").content.decode()
+    assert '<span class="badge filters-active">2 active</span>' in html
+    assert '<span class="badge filters-active" hidden>0 active</span>' in client.get("/search/?q=fee").content.decode()
+
+
+def test_help_line_promises_only_what_works_without_javascript(client, site):
+    html = client.get("/search/", {"q": "fee"}).content.decode()
+    help_line = re.search(r'<p id="search-help"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "as you type" not in help_line and "<kbd>j</kbd>" not in help_line and "Enter" in help_line
+    # The live help is a template that the script shows.
+    assert re.search(r'<template id="live-help">Results update as you type.*<kbd>j</kbd>', html)
+
+
+def test_the_count_is_of_sentences_with_every_word(client, site):
+    summary = re.search(r'<p id="summary"[^>]*>(.*?)</p>', client.get("/search/", {"q": "base fee burned"}).content.decode(),
+                        re.S).group(1)
+    every, some = re.search(r"(\d+) sentences? with every word of “base fee burned”, (\d+) with some", summary).groups()
+    assert 0 < int(every) < int(some)
+    one_word = re.search(r'<p id="summary"[^>]*>(.*?)</p>', client.get("/search/", {"q": "fee"}).content.decode()).group(1)
+    assert re.match(r"\d+ matching sentences? for “fee” — page 1 of 1\.", one_word)
+
+
 def test_pagination_keeps_every_parameter(client, index_dir):
     documents_store([
         ParsedDocument(external_id=f"d{i}", title=f"Wallet note {i}", source="notes",
