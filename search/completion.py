@@ -17,6 +17,7 @@ of the typed words nearest to it (co-occurrence), with the completion's frequenc
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import threading
@@ -29,7 +30,7 @@ import numpy as np
 from .index.engine import Index
 from .nlp.analyzer import analyze
 from .nlp.stopwords import STOP_WORDS
-from .site_stats import _cached, _display, _vocabulary, _words_for_term
+from .site_stats import _cached, _vocabulary, _words_for_term
 
 PREFIX_CANDIDATES = 40  # most frequent index terms considered for a typed prefix
 SEARCH_COMPLETIONS = 8  # completions a partial search adds
@@ -84,8 +85,6 @@ def prefix_terms(index: Index, prefix: str, *, limit: int = PREFIX_CANDIDATES) -
 
 
 def _prefix_range(terms: list[str], prefix: str) -> tuple[int, int]:
-    import bisect
-
     return bisect.bisect_left(terms, prefix), bisect.bisect_left(terms, prefix + "\uffff")
 
 
@@ -342,6 +341,12 @@ def _word_matches(index: Index, head: str, last: str) -> list[tuple[float, str]]
     return found
 
 
+def _index_matches(index: Index, typed: str) -> list[tuple[float, str]]:
+    """Identifiers, titles and completed phrases for what was typed (memoised: asked per keystroke)."""
+    head, _, last = typed.rpartition(" ")
+    return _identifier_matches(index, head, last) + _title_matches(index, head, last) + _word_matches(index, head, last)
+
+
 def suggestions(index: Index | None, raw: str, questions: Iterable[tuple[str, int]], *, limit: int = 8) -> list[str]:
     """Up to `limit` whole suggestions for what has been typed (see the module's docstring)."""
     typed = " ".join(raw.split())
@@ -349,10 +354,7 @@ def suggestions(index: Index | None, raw: str, questions: Iterable[tuple[str, in
         return []
     scored = _question_matches(typed, questions)
     if index is not None and not raw[-1].isspace():
-        head, last = " ".join(typed.split()).rpartition(" ")[::2]
-        scored += _identifier_matches(index, head, last)
-        scored += _title_matches(index, head, last)
-        scored += _word_matches(index, head, last)
+        scored += _memo.get((index.version, "suggest", typed), lambda: _index_matches(index, typed))
     out, seen = [], {typed.lower()}
     for _, text in sorted(scored, key=lambda item: -item[0]):
         if text.lower() not in seen:
