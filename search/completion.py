@@ -236,15 +236,21 @@ def partial_expansions(index: Index, head: str, last_word: str) -> dict[str, flo
 # --- suggestions ----------------------------------------------------------------------------
 
 
+def _spell(kind: str, number: str) -> str:
+    """The one spelling an identifier is offered in, as the specification pages write it:
+    EIP-1559, ERC-20, BIP-32, BOLT 11."""
+    kind, number = kind.upper(), str(int(number))
+    return f"BOLT {number}" if kind == "BOLT" else f"{kind}-{number}"
+
+
 def identifier(slug: str) -> str | None:
-    """The one spelling an identifier is offered in: EIP-1559, ERC-20, BIP-32, BOLT-2."""
     match = _IDENTIFIER_SLUG.match(slug)
-    return f"{match.group(1).upper()}-{int(match.group(2))}" if match else None
+    return _spell(match.group(1), match.group(2)) if match else None
 
 
 def _canonical_identifier(word: str) -> str:
-    match = re.match(r"^([a-z]+)[-\s]?0*(\d+)$", word, re.IGNORECASE)
-    return f"{match.group(1).upper()}-{match.group(2)}" if match else word
+    match = re.match(r"^([a-z]+)[-\s]?(\d+)$", word, re.IGNORECASE)
+    return _spell(match.group(1), match.group(2)) if match else word
 
 
 def _identifiers(index: Index) -> list[tuple[str, str, int]]:
@@ -252,10 +258,9 @@ def _identifiers(index: Index) -> list[tuple[str, str, int]]:
     def compute():
         rows = []
         for doc, slug in enumerate(index.doc_slug[i] for i in range(index.document_count)):
-            name = identifier(slug)
-            if name:
-                kind, number = name.split("-")
-                rows.append((kind, number, doc))
+            match = _IDENTIFIER_SLUG.match(slug)
+            if match:
+                rows.append((match.group(1).upper(), str(int(match.group(2))), doc))
         return rows
 
     return _cached(index, "completion:identifiers", compute)
@@ -303,7 +308,7 @@ def _identifier_matches(index: Index, head: str, last: str) -> list[tuple[float,
             tid = index.term_id(f"{kind.lower()}{number}")
             cited = index.document_frequency(tid) if tid >= 0 else 0
             score = 2.5 + (0.5 if number == digits else 0.0) + 0.05 * math.log1p(cited)
-            found.append((score, f"{head} {kind}-{number}".strip()))
+            found.append((score, f"{head} {_spell(kind, number)}".strip()))
     return found
 
 

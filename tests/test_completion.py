@@ -58,6 +58,7 @@ def test_suggestions_are_whole_and_fit_what_was_typed(starter_index):
     ids = suggestions(starter_index, "eip-15", [])
     assert ids[0] == "EIP-1559" and not any(s.lower() in ("eip1559", "eip 1559") for s in ids)
     assert identifier("bip-0032") == "BIP-32" and identifier("eip-1559") == "EIP-1559" and identifier("guide") is None
+    assert identifier("bolt-02") == "BOLT 2"
 
 
 def test_popular_questions_outrank_examples_and_words(starter_index):
