@@ -86,9 +86,12 @@ def summarize(items: list[dict], *, top: int = 5) -> dict:
     `sentence_info` give them; hits also have "document" {"source"}.
     """
     coins = Counter(slug for item in items for slug in item["coins"])
-    labels = Counter(item["sentiment"]["label"] for item in items)
+    # Tone is tallied only where it means something (search/nlp/tone.py): a page of specification
+    # sentences has no tone to summarise, and says so by an empty tally (average None).
+    toned = [item for item in items if item["sentiment"].get("shown", True)]
+    labels = Counter(item["sentiment"]["label"] for item in toned)
     sources = Counter(item["document"]["source"] for item in items if "document" in item)
-    scores = [item["sentiment"]["score"] for item in items]
+    scores = [item["sentiment"]["score"] for item in toned]
     return {
         "count": len(items),
         "coins": [

@@ -167,7 +167,10 @@ def test_tone_badges_only_on_news_and_opinion_prose(client, site):
     assert all(h["sentiment"]["label"] for h in api_hits)  # the score and label stay for every sentence
     news = Document.objects.get(external_id="https://news.example/rally")
     page = client.get(f"/doc/{news.pk}/").content.decode()
-    assert "sentiment-positive" in page and "sentiment-negative" in page
+    assert "sentiment-positive" in page and "sentiment-negative" in page and "Average sentiment score" in page
+    insight = re.search(r'<aside id="insight".*?</aside>', client.get("/search/", {"q": "fee"}).content.decode(), re.S).group(0)
+    assert '<div data-insight="tone">' in insight  # the news hit has a tone to tally
+    assert sum(int(n) for n in re.findall(r'data-count="\w+">(\d+)</span>', insight)) == 1
     assert re.search(r"Great news</span></li>", page)  # a heading (positive words): no tone
 
 
@@ -177,8 +180,9 @@ def test_insight_panel_summarises_the_page(client, site):
     assert 'data-count="positive"' in insight and 'data-count="negative"' in insight
     assert re.search(r'<span class="tally-name">Ethereum</span> <span class="count">\d+</span>', insight)
     assert re.search(r'<span class="tally-name">ethereum-eips</span> <span class="count">\d+</span>', insight)
+    # Specification and guide hits have no tone to tally: the tone block is hidden.
     counts = [int(n) for n in re.findall(r'data-count="\w+">(\d+)</span>', insight)]
-    assert sum(counts) == len(re.findall(r'<li class="hit" ', hits_of(html)))
+    assert sum(counts) == 0 and '<div data-insight="tone" hidden>' in insight
 
 
 def test_query_coins_become_one_click_filters(client, site):
@@ -301,7 +305,7 @@ def test_document_page_shows_metadata_sentences_terms_and_summary(client, site):
     text = " ".join(re.findall(r'<span class="sentence-text">([^<]+)', html)).lower()
     assert all(word.lower() in text for word in words)
     summary = re.search(r'id="summary-title">(.*?)</section>', html, re.S).group(1)
-    assert "Ethereum" in summary and "Average sentiment score" in summary
+    assert "Ethereum" in summary and "Average sentiment score" not in summary  # a specification: no tone
 
 
 def test_document_page_escapes_and_drops_unsafe_links(client, site):

@@ -264,6 +264,7 @@
         meter.value = insight.sentiment[tone];
         panel.querySelector("[data-count=" + tone + "]").textContent = insight.sentiment[tone];
       });
+      panel.querySelector("[data-insight=tone]").hidden = insight.sentiment.average === null;
       panel.querySelector("[data-insight=average]").textContent =
         insight.sentiment.average === null ? "\u2014" : insight.sentiment.average.toFixed(2);
     }
