@@ -1,6 +1,6 @@
 import csv
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
 
 from .models import Click, Feedback, Judgment, MetricSnapshot, QueryLog, TuningRun
@@ -77,6 +77,13 @@ class JudgmentAdmin(admin.ModelAdmin):
 class MetricSnapshotAdmin(admin.ModelAdmin):
     list_display = ("window_end", "kind", "ranker", "index_version")
     list_filter = ("kind", "ranker")
+
+    def changelist_view(self, request, extra_context=None):
+        # Staff instructions live here, not on the public dashboard.
+        if not MetricSnapshot.objects.filter(kind="offline").exists():
+            messages.info(request, "No offline evaluation yet: run `manage.py evaluate --qrels FILE` (for example "
+                                   "../shared/eval/known-item-dev.tsv) to add one to the public dashboard.")
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

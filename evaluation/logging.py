@@ -30,6 +30,7 @@ from django.utils import timezone
 from search.query import normalize_query
 
 from . import identity
+from .timing import elapsed_ms
 from .models import QueryLog
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ def search_log_record(*, request, response, interface: str) -> str:
             created_at=timezone.now(),
             query=response.request.q[:500],
             normalized=normalize_query(response.request.q),
-            latency_ms=response.timings_ms.get("total", 0.0),
+            # What the visitor waited at the server; the engine's share stays in `timings`.
+            latency_ms=elapsed_ms(request, response.timings_ms.get("total", 0.0)),
             timings={**response.timings_ms, "cached": int(response.cached)},
             result_count=response.total,
             zero_results=response.total == 0,

@@ -24,7 +24,8 @@ from .indexing import active_build
 from .nlp.coins import COIN_BY_SLUG
 from .openapi import openapi_document
 from .query import InvalidQuery, parse_request, run_search
-from .site_stats import corpus_stats, summarize, word_completions
+from .completion import suggestions
+from .site_stats import corpus_stats, summarize
 from .views import EXAMPLE_QUESTIONS
 
 INDEX_BUILDING = "the search index is being built; try again shortly"
@@ -98,6 +99,8 @@ def _answer_json(search_request, response) -> str:
     return json.dumps({
         "query": search_request.as_dict(),
         "total": response.total,
+        "all_words": response.all_words,
+        "incomplete": response.incomplete,
         "pages": response.pages,
         "query_coins": [{"slug": s, "name": COIN_BY_SLUG[s].name} for s in response.query_coins],
         "insight": summarize(response.hits),
@@ -108,36 +111,29 @@ def _answer_json(search_request, response) -> str:
     })
 
 
-def _popular_questions() -> list[str]:
-    """Past questions asked by at least three distinct visitors (cached: this runs per keystroke)."""
+def _popular_questions() -> list[tuple[str, int]]:
+    """(question, distinct visitors) of past questions asked by at least three visitors (cached:
+    this runs per keystroke)."""
     questions = cache.get(POPULAR_CACHE_KEY)
     if questions is None:
-        questions = [row["query"] for row in popular_queries(min_sessions=3, limit=500)]
+        questions = [(row["query"], row["sessions"]) for row in popular_queries(min_sessions=3, limit=500)]
         cache.set(POPULAR_CACHE_KEY, questions, POPULAR_CACHE_SECONDS)
     return questions
 
 
 @require_safe
 def suggest(request):
-    """Completions of a partly typed question: known questions first, then the last word completed."""
+    """Whole suggestions for a partly typed question (search/completion.py)."""
     raw = request.GET.get("q", "")
     if len(raw) > SUGGEST_MAX_CHARS:
         return _error(f"'q' must be at most {SUGGEST_MAX_CHARS} characters", "q")
     text = " ".join(raw.split())
     if not text:
         return JsonResponse({"q": text, "suggestions": []})
-    lowered = text.lower()
-    candidates = [q for q in [*EXAMPLE_QUESTIONS, *_popular_questions()] if q.lower().startswith(lowered)]
-    index = get_index()
-    if index is not None and not raw[-1].isspace():
-        head, _, last = text.rpartition(" ")
-        candidates += [f"{head} {word}".strip() for word in word_completions(index, last, limit=SUGGEST_LIMIT)]
-    suggestions, seen = [], {lowered}
-    for candidate in candidates:
-        if candidate.lower() not in seen:
-            seen.add(candidate.lower())
-            suggestions.append(candidate)
-    return JsonResponse({"q": text, "suggestions": suggestions[:SUGGEST_LIMIT]})
+    # The examples count as asked by a few visitors, so a popular question can outrank them.
+    questions = [*((q, 3) for q in EXAMPLE_QUESTIONS), *_popular_questions()]
+    found = suggestions(get_index(), raw, questions, limit=SUGGEST_LIMIT)
+    return JsonResponse({"q": text, "suggestions": found})
 
 
 @require_safe

@@ -60,9 +60,9 @@ def build_lock(*, wait: bool = False):
 
 def document_records() -> list[DocRecord]:
     rows = Document.objects.select_related("source").order_by("id").values_list(
-        "id", "external_id", "title", "url", "source__name", "published", "text"
+        "id", "external_id", "title", "url", "source__name", "published", "text", "source__coins", "source__kind"
     )
-    return [DocRecord(*row) for row in rows.iterator(chunk_size=500)]
+    return [DocRecord(*row[:7], tuple(row[7] or ()), row[8]) for row in rows.iterator(chunk_size=500)]
 
 
 def index_build(*, activate: bool = True, workers: int | None = None, progress=None) -> IndexBuild:

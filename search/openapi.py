@@ -22,10 +22,12 @@ _ERROR = {
 }
 _SENTIMENT = {
     "type": "object",
-    "required": ["score", "label"],
+    "required": ["score", "label", "shown"],
     "properties": {
         "score": {"type": "number", "minimum": -1, "maximum": 1, "description": "VADER compound score."},
         "label": {"type": "string", "enum": ["positive", "neutral", "negative"]},
+        "shown": {"type": "boolean", "description": "Whether the tone means something here (a prose sentence of a "
+                                                     "news or opinion source); the site shows a badge only then."},
     },
 }
 _COIN = {
@@ -101,8 +103,8 @@ _INSIGHT = {
 }
 _SEARCH = {
     "type": "object",
-    "required": ["log_id", "query", "total", "pages", "hits", "query_coins", "insight", "did_you_mean",
-                 "corrected_query", "timings_ms", "cached", "index_version", "ranker"],
+    "required": ["log_id", "query", "total", "all_words", "incomplete", "pages", "hits", "query_coins", "insight",
+                 "did_you_mean", "corrected_query", "timings_ms", "cached", "index_version", "ranker"],
     "additionalProperties": False,
     "properties": {
         "log_id": {"type": "string", "description": "Id of this search's log: send it with clicks and votes. "
@@ -121,7 +123,12 @@ _SEARCH = {
                 "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
             },
         },
-        "total": {"type": "integer", "minimum": 0, "description": "Matching sentences."},
+        "total": {"type": "integer", "minimum": 0, "description": "Ranked sentences: those holding any word of "
+                                                                "the question (what the pages count through)."},
+        "all_words": {"type": "integer", "minimum": 0, "description": "Sentences holding every word of the "
+                                                                    "question, under the same filters."},
+        "incomplete": {"type": "boolean", "description": "With prefix=1: nothing to search yet (only the start "
+                                                         "of a word such as \"wh\"); no hits, and not a failure."},
         "pages": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE},
         "hits": {"type": "array", "maxItems": 10, "items": {"$ref": "#/components/schemas/Hit"}},
         "query_coins": {"type": "array", "items": {"$ref": "#/components/schemas/Coin"},
@@ -235,6 +242,9 @@ DOCUMENT = {
                     _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order of hits."),
                     _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
                            "Page of 10 hits."),
+                    _query("prefix", {"type": "string", "enum": ["0", "1"], "default": "0"},
+                           "1 while the last word is still being typed: it is completed from the corpus "
+                           "(the completions that fit the words before it) and never spell-corrected."),
                 ],
                 "responses": {
                     "200": _json("SearchResponse", "One page of hits."),
@@ -247,8 +257,11 @@ DOCUMENT = {
             "get": {
                 "operationId": "suggest",
                 "summary": "Completions of a partly typed question",
-                "description": "Known questions (examples, and past questions asked by several visitors) that "
-                               "start with `q`, then `q` with its last word completed from the corpus.",
+                "description": "Whole suggestions for what has been typed: known questions (examples, and past "
+                               "questions asked by several visitors) that contain it, document titles and "
+                               "specification identifiers (EIP-1559, BIP-32) that fit it, then `q` with its last "
+                               "word completed by the corpus words that fit the words before it; ranked by "
+                               "popularity and fit.",
                 "parameters": [_query("q", {"type": "string", "maxLength": 100},
                                       "What has been typed so far; missing or empty gives no suggestions.")],
                 "responses": {"200": _json("Suggestions", "Up to 8 suggestions."), "400": _BAD_REQUEST},

@@ -18,11 +18,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 
-from .index.engine import Filters, Index
+from .completion import partial_expansions, split_partial
+from .index.engine import Filters, Index, Ranking
+from .match_count import sentences_with_every_word, word_groups
 from .interleaving import team_draft
 from .nlp.analyzer import analyze, analyze_spans
 from .nlp.coins import COIN_BY_SLUG, detect_coins
 from .nlp.sentiment import sentiment_label
+from .nlp.tone import is_prose
 from .rankers import RankerConfig, expansion_terms
 from .rankers import holder as ranker_holder
 from .result_cache import ResultCache
@@ -51,6 +54,7 @@ class SearchRequest:
     date_to: date | None = None
     sort: str = "relevance"
     page: int = 1
+    prefix: bool = False  # the last word is still being typed (search as you type): complete it, never correct it
 
     @property
     def filters(self) -> Filters:
@@ -115,7 +119,9 @@ def parse_request(params) -> SearchRequest:
     date_from, date_to = _date_param(_first(params, "from"), "from"), _date_param(_first(params, "to"), "to")
     if date_from and date_to and date_from > date_to:
         raise InvalidQuery("from", "'from' must not be after 'to'")
-    return SearchRequest(q=q, coins=coins, sources=sources, date_from=date_from, date_to=date_to, sort=sort, page=page)
+    prefix = _first(params, "prefix").lower() in ("1", "true")
+    return SearchRequest(q=q, coins=coins, sources=sources, date_from=date_from, date_to=date_to, sort=sort, page=page,
+                         prefix=prefix)
 
 
 def highlight(text: str, query_terms: set[str]) -> str:
@@ -144,6 +150,8 @@ class SearchResponse:
     page_size: int = 10
     did_you_mean: str = ""  # a corrected query to offer
     corrected_query: str = ""  # what was searched instead, when the query as typed found nothing
+    all_words: int = 0  # sentences holding every word of the question (search/match_count.py)
+    incomplete: bool = False  # only a word still being typed, and nothing to search for yet ("wh")
     interleaving: dict = field(default_factory=dict)  # {"a": ranker, "b": ranker, "teams": {id: "a"|"b"}}
     cached: bool = False  # reused from the result cache
     # Values derived from the hits, made once per answer; copies served from the cache share it.
@@ -209,11 +217,13 @@ def _document_info(index: Index, doc: int) -> dict:
 
 def sentence_info(index: Index, sid: int) -> dict:
     score = float(index.sent_sentiment[sid])
+    text = index.sentences[sid]
+    toned = index.sources[int(index.doc_source[int(index.sent_doc[sid])])] in index.tone_sources
     return {
         "id": sid,
-        "text": index.sentences[sid],
+        "text": text,
         "coins": index.sentence_coins(sid),
-        "sentiment": {"score": round(score, 3), "label": sentiment_label(score)},
+        "sentiment": {"score": round(score, 3), "label": sentiment_label(score), "shown": toned and is_prose(text)},
     }
 
 
@@ -249,10 +259,13 @@ def doc_boosts(index: Index, ranker: RankerConfig, query: str) -> dict[int, floa
 
 
 def _rank_once(index: Index, request: SearchRequest, ranker: RankerConfig, terms: list[str],
-               corrected_terms: list[str], *, offset: int, limit: int, page_size: int):
+               corrected_terms: list[str], *, offset: int, limit: int, page_size: int,
+               typing: dict[str, float] | None = None):
     expansions = expansion_terms(ranker, terms)
     if ranker.spelling:
         expansions.update({term: 1.0 for term in corrected_terms if term not in terms})
+    if typing:  # completions of the word being typed
+        expansions.update({term: weight for term, weight in typing.items() if term not in terms})
     return index.rank(
         terms, params=ranker.rank_params, filters=request.filters, offset=offset, limit=limit,
         page_size=page_size, sort=request.sort, expansions=expansions, doc_boost=doc_boosts(index, ranker, request.q),
@@ -266,6 +279,8 @@ class RankedRequest:
     corrected_terms: list[str]
     did_you_mean: str = ""
     corrected_query: str = ""
+    all_words: int = 0
+    incomplete: bool = False
 
 
 def rank_request(index: Index, request: SearchRequest, ranker: RankerConfig, *, offset: int = 0, limit: int = 10,
@@ -273,6 +288,9 @@ def rank_request(index: Index, request: SearchRequest, ranker: RankerConfig, *, 
     """The ranking a visitor gets: analysis, spelling, expansions, boosts, and a corrected re-run
     when the query as typed finds nothing. Offline evaluation uses this too (and waits for the
     spelling dictionary, which a live search never does)."""
+    if request.prefix:
+        return _rank_partial(index, request, ranker, offset=offset, limit=limit, page_size=page_size,
+                             wait_for_spelling=wait_for_spelling)
     terms = analyze(request.q)
     did_you_mean = (index.correct(request.q, wait=wait_for_spelling) or "") if request.q else ""
     corrected_terms = analyze(did_you_mean) if did_you_mean else []
@@ -282,8 +300,40 @@ def rank_request(index: Index, request: SearchRequest, ranker: RankerConfig, *, 
         # Nothing found as typed: search the correction instead, and say so.
         ranking = _rank_once(index, request, ranker, corrected_terms, [], offset=offset, limit=limit,
                              page_size=page_size)
-        return RankedRequest(ranking, corrected_terms, corrected_terms, did_you_mean, corrected_query=did_you_mean)
-    return RankedRequest(ranking, terms, corrected_terms, did_you_mean)
+        return RankedRequest(ranking, corrected_terms, corrected_terms, did_you_mean, corrected_query=did_you_mean,
+                             all_words=_all_words(index, request, ranker, word_groups(did_you_mean)))
+    return RankedRequest(ranking, terms, corrected_terms, did_you_mean,
+                         all_words=_all_words(index, request, ranker, word_groups(request.q)))
+
+
+def _all_words(index: Index, request: SearchRequest, ranker: RankerConfig, groups: list[set[str]]) -> int:
+    return sentences_with_every_word(index, groups, request.filters, ranker.rank_params.min_terms)
+
+
+def _rank_partial(index: Index, request: SearchRequest, ranker: RankerConfig, *, offset: int, limit: int,
+                  page_size: int, wait_for_spelling: bool) -> RankedRequest:
+    """A question whose last word is still being typed: that word is a prefix (search/completion.py)."""
+    head, last = split_partial(request.q)
+    terms = analyze(head)
+    typing = partial_expansions(index, head, last)
+    if not terms and not typing:
+        return RankedRequest(Ranking(), [], [], incomplete=True)
+    # Only the finished words are ever corrected.
+    corrected_head = (index.correct(head, wait=wait_for_spelling) or "") if head else ""
+    did_you_mean = f"{corrected_head} {last}" if corrected_head else ""
+    corrected_terms = analyze(corrected_head) if corrected_head else []
+    ranking = _rank_once(index, request, ranker, terms, corrected_terms, offset=offset, limit=limit,
+                         page_size=page_size, typing=typing)
+    searched = [*terms, *typing]
+    groups = word_groups(head) + ([set(typing)] if typing else [])
+    if ranking.total == 0 and corrected_head:
+        ranking = _rank_once(index, request, ranker, corrected_terms, [], offset=offset, limit=limit,
+                             page_size=page_size, typing=typing)
+        groups = word_groups(corrected_head) + ([set(typing)] if typing else [])
+        return RankedRequest(ranking, [*corrected_terms, *typing], corrected_terms, did_you_mean,
+                             corrected_query=did_you_mean, all_words=_all_words(index, request, ranker, groups))
+    return RankedRequest(ranking, searched, corrected_terms, did_you_mean,
+                         all_words=_all_words(index, request, ranker, groups))
 
 
 _cache: ResultCache | None = None
@@ -350,6 +400,7 @@ def _answer(index: Index, request: SearchRequest, ranker: RankerConfig, challeng
         query_coins=detect_coins(request.q, query=True), index_version=index.version, ranker_id=ranker_id,
         page_size=page_size, did_you_mean=ranked_request.did_you_mean,
         corrected_query=ranked_request.corrected_query, interleaving=interleaving,
+        all_words=ranked_request.all_words, incomplete=ranked_request.incomplete,
         timings_ms={
             "rank": round((ranked - started) * 1000, 3),
             "hits": round((done - ranked) * 1000, 3),

@@ -101,7 +101,7 @@ def _alias_table() -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, float]] = {}
     for coin in COINS:
         terms = set()
-        for phrase in (coin.name, coin.ticker, *coin.aliases, *coin.extra_tickers):  # not units (sats)
+        for phrase in (coin.name, coin.ticker, *coin.aliases, *coin.word_names, *coin.extra_tickers):  # not units
             analyzed = analyze(phrase)
             if len(analyzed) == 1:
                 terms.add(analyzed[0])

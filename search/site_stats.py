@@ -3,16 +3,15 @@
 - `corpus_stats`: documents, sentences, sources and coins of the index (home page, /api/stats).
 - `summarize`: coins, sentiment and sources of a list of hits or sentences (the search page's
   insight panel, a document's summary).
-- `word_completions` and `surface_forms`: index terms are Snowball stems ("valid" for
-  "validators"), so a term is shown as a word the corpus actually contains, read from a few of
-  the sentences that hold it (query completion, a document's key terms).
+- `surface_forms` (and the vocabulary helpers search/completion.py uses): index terms are
+  Snowball stems ("valid" for "validators"), so a term is shown as a word the corpus actually
+  contains, read from a few of the sentences that hold it (a document's key terms, suggestions).
 
 Whatever depends only on the index version is computed once per loaded Index and dropped with it.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 import unicodedata
@@ -87,9 +86,12 @@ def summarize(items: list[dict], *, top: int = 5) -> dict:
     `sentence_info` give them; hits also have "document" {"source"}.
     """
     coins = Counter(slug for item in items for slug in item["coins"])
-    labels = Counter(item["sentiment"]["label"] for item in items)
+    # Tone is tallied only where it means something (search/nlp/tone.py): a page of specification
+    # sentences has no tone to summarise, and says so by an empty tally (average None).
+    toned = [item for item in items if item["sentiment"].get("shown", True)]
+    labels = Counter(item["sentiment"]["label"] for item in toned)
     sources = Counter(item["document"]["source"] for item in items if "document" in item)
-    scores = [item["sentiment"]["score"] for item in items]
+    scores = [item["sentiment"]["score"] for item in toned]
     return {
         "count": len(items),
         "coins": [
@@ -156,36 +158,6 @@ def _read_words_for_term(index: Index, term_id: int, term: str, sentences: int) 
             if term in terms:
                 words[_display(text[a:b])] += 1
     return words
-
-
-def word_completions(index: Index, prefix: str, *, limit: int = 8) -> list[str]:
-    """Corpus words that start with `prefix`, most frequent first (by their term's frequency)."""
-    folded = _fold(prefix)
-    if len(folded) < 2:
-        return []
-    vocab = _vocabulary(index)
-    lo = bisect.bisect_left(vocab.terms, folded)
-    hi = bisect.bisect_left(vocab.terms, folded + "\uffff")
-    positions = list(range(lo, hi))
-    # Stems shorter than the typed word ("valid" for "validat") can still be its completions.
-    for cut in range(2, len(folded)):
-        at = bisect.bisect_left(vocab.terms, folded[:cut])
-        if at < len(vocab.terms) and vocab.terms[at] == folded[:cut]:
-            positions.append(at)
-    positions.sort(key=lambda p: (-int(vocab.frequency[p]), vocab.terms[p]))
-    found: dict[str, int] = {}
-    seen = set()
-    for p in positions[: limit * 3]:
-        words = _words_for_term(index, int(vocab.ids[p]), vocab.terms[p], sentences=20)
-        for word, _ in words.most_common():
-            key = word.lower()
-            fits = _fold(word).startswith(folded) and _fold(word) != folded
-            if fits and key not in seen and not any(c in word for c in "'’"):
-                seen.add(key)
-                found[word] = int(vocab.frequency[p])
-        if len(found) >= limit:
-            break
-    return sorted(found, key=lambda w: (-found[w], len(w), w))[:limit]
 
 
 def surface_forms(index: Index, terms: list[str], sentence_ids) -> dict[str, str]:

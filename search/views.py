@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
@@ -35,7 +35,7 @@ INDEX_BUILDING = "The search index is being built. Please try again in a minute.
 # empty rendering of it for results that arrive from /api/search.
 HIT_SKELETON = {
     "id": 0, "html": "", "coins": [], "coin_badges": [], "context_before": [], "context_after": [],
-    "sentiment": {"label": "neutral", "score": 0.0},
+    "sentiment": {"label": "neutral", "score": 0.0, "shown": False},
     "document": {"id": 0, "title": "", "url": "", "source": "", "date": None},
 }
 
@@ -70,6 +70,13 @@ def _search_url(search: SearchRequest, **changes) -> str:
     return "?" + urlencode(pairs)
 
 
+def _has_empty_or_default_parameters(params) -> bool:
+    return any(
+        value.strip() == "" or (name == "sort" and value == "relevance") or (name == "page" and value.strip() == "1")
+        for name in ("q", "coin", "source", "from", "to", "sort", "page") for value in params.getlist(name)
+    )
+
+
 @require_safe
 @ensure_csrf_cookie  # the page posts clicks and votes
 def search_page(request):
@@ -83,6 +90,10 @@ def search_page(request):
         raw = {"q": request.GET.get("q", "")[:500]}
         return render(request, "search/results.html", {**context, "error": str(exc), "error_field": exc.field,
                                                       "search": raw}, status=400)
+    clean = _search_url(search)
+    if _has_empty_or_default_parameters(request.GET):
+        # The filter form without JavaScript submits every field; keep bookmarks and history clean.
+        return redirect(request.path + (clean if clean != "?" else ""))
     context["search"] = search
     context["active_filters"] = (len(search.coins) + len(search.sources) + bool(search.date_from)
                                  + bool(search.date_to) + (search.sort != "relevance"))

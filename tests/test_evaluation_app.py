@@ -1,6 +1,7 @@
 """Legacy import, the evaluate command, purge, the dashboard and the admin."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -175,3 +176,45 @@ def test_admin_pages_and_actions_for_staff(admin_client, site):
     assert IndexBuild.objects.get(is_active=True) == newer
     admin_client.post("/admin/search/indexbuild/", {"action": "activate", "_selected_action": [older.pk]})
     assert IndexBuild.objects.get(is_active=True) == older
+
+
+def test_public_figures_have_one_number_format_and_no_staff_instructions(client, site):
+    for i in range(5):
+        _log("popular question", session=f"s{i}", results=0 if i == 0 else 3)
+    MetricSnapshot.objects.create(kind="offline", ranker="default", index_version="20261201T111707.169758-f3907f",
+                                  window_start=timezone.now(), window_end=timezone.now(),
+                                  metrics={"queries": 438, "ndcg10": 0.8123, "mrr10": 0.7711, "recall10": 0.93,
+                                           "hit10": 0.9345})
+    for url in ["/evaluation/", "/evaluation/dashboard/"]:
+        page = client.get(url).content.decode()
+        assert "manage.py" not in page, url
+        body = page[page.index("<main"):]
+        assert not re.search(r"(?<![\d.,])0\.\d{2,}(?![\d%])", body), url  # no bare fractions: shares are percentages
+    dashboard = client.get("/evaluation/dashboard/").content.decode()
+    assert "93.5%" in dashboard and "81.2%" in dashboard and "20.0%" in dashboard  # hit@10, nDCG@10, no result
+    assert '<span class="version" title="20261201T111707.169758-f3907f">20261201T111707</span>' in dashboard
+    landing = client.get("/evaluation/").content.decode()
+    assert "<dd>20.0%</dd>" in landing and "<dd>5.0 ms</dd>" in landing
+
+
+def test_staff_instructions_are_in_the_admin(admin_client, site):
+    page = admin_client.get("/admin/evaluation/metricsnapshot/").content.decode()
+    assert "manage.py evaluate" in page
+
+
+def test_charts_scale_to_their_box_and_label_the_latest_day(client, site):
+    _log("q", session="a")
+    page = client.get("/evaluation/dashboard/").content.decode()
+    svg = re.search(r'<svg class="chart" viewBox="0 0 (\d+) (\d+)".*?</svg>', page, re.S)
+    assert int(svg.group(1)) <= 360  # readable when scaled down to a phone's column
+    labels = re.findall(r'<text class="axis" x="[\d.]+" y="\d+" text-anchor="(\w+)">(\d\d-\d\d)</text>', svg.group(0))
+    assert labels[-1] == ("end", timezone.now().strftime("%m-%d")) and labels[0][0] == "start"
+
+
+def test_logged_answer_time_is_what_the_visitor_waited(client, site):
+    for _ in range(2):
+        client.get("/api/search", {"q": "proof of stake"})
+    first, cached = QueryLog.objects.order_by("created_at")
+    assert cached.timings["cached"] == 1
+    for log in (first, cached):
+        assert log.latency_ms > log.timings["total"]  # request in to answer ready, not the engine's share alone

@@ -11,7 +11,7 @@ from django.db import connection
 
 from search.indexing import index_build
 from search.ingest import documents_store
-from search.models import Document
+from search.models import Document, Source
 from search.parsing import ParsedDocument
 
 pytestmark = pytest.mark.django_db
@@ -147,14 +147,42 @@ def test_search_results_have_everything_a_hit_needs(client, site):
     assert log_id
 
 
+def test_tone_badges_only_on_news_and_opinion_prose(client, site):
+    Source.objects.create(name="coin-news", kind=Source.Kind.FEED, location="https://news.example/feed.xml")
+    documents_store([ParsedDocument(
+        external_id="https://news.example/rally", title="Traders cheer the rally", source="coin-news",
+        url="https://news.example/rally",
+        text="Traders were delighted as the rally lifted prices to a wonderful new high. "
+             "Great news\n\nCritics warned that the fee spike was a disaster for small users.",
+    )])
+    index_build()
+    html = hits_of(client.get("/search/", {"q": "fee"}).content.decode())
+    badges = re.findall(r'<li class="hit".*?<span class="badge sentiment sentiment-(\w+)"[^>]*?( hidden)?>', html, re.S)
+    hits = re.findall(r'<li class="hit".*?</li>', html, re.S)
+    shown = {("news.example" in hit): not re.search(r'class="badge sentiment[^>]* hidden>', hit) for hit in hits}
+    assert badges and shown == {True: True, False: False}  # the news hit shows its tone, the spec's hits do not
+    api_hits = client.get("/api/search", {"q": "fee"}).json()["hits"]
+    assert {h["document"]["source"]: h["sentiment"]["shown"] for h in api_hits} == {
+        "coin-news": True, "ethereum-eips": False, "guides": False}
+    assert all(h["sentiment"]["label"] for h in api_hits)  # the score and label stay for every sentence
+    news = Document.objects.get(external_id="https://news.example/rally")
+    page = client.get(f"/doc/{news.pk}/").content.decode()
+    assert "sentiment-positive" in page and "sentiment-negative" in page and "Average sentiment score" in page
+    insight = re.search(r'<aside id="insight".*?</aside>', client.get("/search/", {"q": "fee"}).content.decode(), re.S).group(0)
+    assert '<div data-insight="tone">' in insight  # the news hit has a tone to tally
+    assert sum(int(n) for n in re.findall(r'data-count="\w+">(\d+)</span>', insight)) == 1
+    assert re.search(r"Great news</span></li>", page)  # a heading (positive words): no tone
+
+
 def test_insight_panel_summarises_the_page(client, site):
     html = client.get("/search/", {"q": "fee"}).content.decode()
     insight = re.search(r'<aside id="insight".*?</aside>', html, re.S).group(0)
     assert 'data-count="positive"' in insight and 'data-count="negative"' in insight
     assert re.search(r'<span class="tally-name">Ethereum</span> <span class="count">\d+</span>', insight)
     assert re.search(r'<span class="tally-name">ethereum-eips</span> <span class="count">\d+</span>', insight)
+    # Specification and guide hits have no tone to tally: the tone block is hidden.
     counts = [int(n) for n in re.findall(r'data-count="\w+">(\d+)</span>', insight)]
-    assert sum(counts) == len(re.findall(r'<li class="hit" ', hits_of(html)))
+    assert sum(counts) == 0 and '<div data-insight="tone" hidden>' in insight
 
 
 def test_query_coins_become_one_click_filters(client, site):
@@ -176,6 +204,34 @@ def test_filters_and_sort_are_kept_in_the_form_and_the_pager(client, site):
     assert '<option value="date" selected>' in html
     assert "Document" not in re.findall(r'<span class="hit-source">([^<]+)', html)
     assert set(re.findall(r'<span class="hit-source">([^<]+)', html)) == {"ethereum-eips"}
+
+
+def test_filter_form_urls_carry_no_empty_parameters(client, site):
+    # The filter form without JavaScript submits every field: the page answers with the clean URL.
+    response = client.get("/search/?q=fee&coin=&source=ethereum-eips&from=&to=&sort=relevance&page=1")
+    assert response.status_code == 302 and response["Location"] == "/search/?q=fee&source=ethereum-eips"
+    assert client.get("/search/?q=&coin=")["Location"] == "/search/"
+    assert client.get("/search/?q=fee&source=ethereum-eips").status_code == 200
+    html = client.get("/search/?q=fee&source=ethereum-eips&sort=date").content.decode()
+    assert '<span class="badge filters-active">2 active</span>' in html
+    assert '<span class="badge filters-active" hidden>0 active</span>' in client.get("/search/?q=fee").content.decode()
+
+
+def test_help_line_promises_only_what_works_without_javascript(client, site):
+    html = client.get("/search/", {"q": "fee"}).content.decode()
+    help_line = re.search(r'<p id="search-help"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "as you type" not in help_line and "<kbd>j</kbd>" not in help_line and "Enter" in help_line
+    # The live help is a template that the script shows.
+    assert re.search(r'<template id="live-help">Results update as you type.*<kbd>j</kbd>', html)
+
+
+def test_the_count_is_of_sentences_with_every_word(client, site):
+    summary = re.search(r'<p id="summary"[^>]*>(.*?)</p>', client.get("/search/", {"q": "base fee burned"}).content.decode(),
+                        re.S).group(1)
+    every, some = re.search(r"(\d+) sentences? with every word of “base fee burned”, (\d+) with some", summary).groups()
+    assert 0 < int(every) < int(some)
+    one_word = re.search(r'<p id="summary"[^>]*>(.*?)</p>', client.get("/search/", {"q": "fee"}).content.decode()).group(1)
+    assert re.match(r"\d+ matching sentences? for “fee” — page 1 of 1\.", one_word)
 
 
 def test_pagination_keeps_every_parameter(client, index_dir):
@@ -241,14 +297,15 @@ def test_document_page_shows_metadata_sentences_terms_and_summary(client, site):
     assert f'id="s{hit["id"]}" class="doc-sentence hit-sentence" aria-current="true"' in html
     assert len(re.findall(r'class="doc-sentence[ "]', html)) == 4
     assert '<span class="badge coin">Ethereum</span>' in html
-    assert 'sentiment-positive' in html  # "a great improvement"
+    # A specification's sentences carry no tone badge, even "a great improvement" (the score is kept).
+    assert 'class="badge sentiment' not in html
     terms = re.search(r'id="terms-title">Key terms</h2>(.*?)</section>', html, re.S).group(1)
     words = re.findall(r'class="chip" href="/search/\?q=[^"]+">([^<]+)</a>', terms)
     assert {"base", "burned", "gas"} <= set(words)  # words of the text, not stems ("burn")
     text = " ".join(re.findall(r'<span class="sentence-text">([^<]+)', html)).lower()
     assert all(word.lower() in text for word in words)
     summary = re.search(r'id="summary-title">(.*?)</section>', html, re.S).group(1)
-    assert "Ethereum" in summary and "Average sentiment score" in summary
+    assert "Ethereum" in summary and "Average sentiment score" not in summary  # a specification: no tone
 
 
 def test_document_page_escapes_and_drops_unsafe_links(client, site):

@@ -27,9 +27,10 @@ from datetime import date, datetime, timezone
 import numpy as np
 
 from ..nlp.analyzer import ANALYZER_VERSION, analyze, analyze_with_words
-from ..nlp.coins import COINS, detect_coins
+from ..nlp.coins import COINS, tag_document
 from ..nlp.sentences import TRAINING_SAMPLE_CHARS, SentenceSplitter, params_from_json, params_to_json, train_punkt
 from ..nlp.sentiment import _analyzer as _vader, sentiment_score
+from ..nlp.tone import TONE_SOURCE_KINDS
 from .artifact import ArtifactWriter, encode_batch
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
@@ -50,6 +51,8 @@ class DocRecord:
     source: str
     published: date | None
     text: str
+    source_coins: tuple[str, ...] = ()  # coins the document's source is about: evidence for coin tags
+    source_kind: str = ""  # the source's kind (search.models.Source.Kind): news and opinion get tone badges
 
 
 def new_version_name() -> str:
@@ -112,16 +115,17 @@ def _sentence_sentiment(sentence: str) -> float:
     return sentiment_score(sentence)
 
 
-def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
-    """Analyse (title, text) pairs. Term ids are local to the chunk; the parent maps them."""
+def _analyze_chunk(docs: Sequence[tuple[str, str, tuple[str, ...]]]) -> dict:
+    """Analyse (title, text, source coins). Term ids are local to the chunk; the parent maps them."""
     vocab: dict[str, int] = {}
     sentences: list[str] = []
     sent_doc, sent_len, sentiment, coin_rows = [], [], [], []
     post_sent, post_term, post_tf = [], [], []
     title_terms = []
     words: Counter = Counter()
-    for doc_i, (title, text) in enumerate(docs):
+    for doc_i, (title, text, source_coins) in enumerate(docs):
         title_terms.append(analyze(title))
+        first = len(sentences)
         for sentence in _splitter.iter_split(text):
             sid = len(sentences)
             sentences.append(sentence)
@@ -130,7 +134,6 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
             sent_doc.append(doc_i)
             sent_len.append(len(terms))
             sentiment.append(_sentence_sentiment(sentence))
-            coin_rows.append([_COIN_BIT[slug] for slug in detect_coins(sentence)])
             counts: dict[int, int] = {}
             for term in terms:
                 tid = vocab.setdefault(term, len(vocab))
@@ -139,6 +142,9 @@ def _analyze_chunk(docs: Sequence[tuple[str, str]]) -> dict:
                 post_sent.append(sid)
                 post_term.append(tid)
                 post_tf.append(tf)
+        # Coins need the whole document: a word like "Render" is a coin only with evidence elsewhere.
+        for slugs in tag_document(sentences[first:], title=title, source_coins=source_coins):
+            coin_rows.append([_COIN_BIT[slug] for slug in slugs])
     coins = np.zeros((len(sentences), COIN_WORDS), dtype=np.uint64)
     for sid, bits in enumerate(coin_rows):
         for bit in bits:
@@ -171,6 +177,7 @@ class _DocMeta:
 
     def __init__(self):
         self.keys, self.slugs, self.titles, self.urls, self.sources, self.dates = [], [], [], [], [], []
+        self.tone_sources: set[str] = set()
 
     def add(self, doc: DocRecord) -> None:
         self.keys.append(doc.key)
@@ -179,13 +186,15 @@ class _DocMeta:
         self.urls.append(doc.url)
         self.sources.append(doc.source)
         self.dates.append(doc.published)
+        if doc.source_kind in TONE_SOURCE_KINDS:
+            self.tone_sources.add(doc.source)
 
 
 def _chunks(docs: Sequence[DocRecord], meta: _DocMeta, target_chars: int = 400_000):
     chunk, size = [], 0
     for doc in docs:
         meta.add(doc)
-        chunk.append((doc.title, doc.text))
+        chunk.append((doc.title, doc.text, tuple(doc.source_coins)))
         size += len(doc.text)
         if size >= target_chars:
             yield chunk
@@ -440,6 +449,7 @@ def build_index(
             "avg_sentence_terms": avgdl,
             "avg_title_terms": title_avg,
             "sources": sources,
+            "tone_sources": sorted(meta.tone_sources),
             "coins": COIN_SLUGS,
             "created": datetime.now(timezone.utc).isoformat(),
             "timings": {k: round(v, 3) for k, v in timings.items()},

@@ -79,6 +79,8 @@ class Index:
         self.avgdl = self.manifest["avg_sentence_terms"] or 1.0
         self.title_avg = self.manifest["avg_title_terms"] or 1.0
         self.sources: list[str] = self.manifest["sources"]
+        # Sources of news and opinion, whose sentences may show a tone badge (search/nlp/tone.py).
+        self.tone_sources = frozenset(self.manifest.get("tone_sources", ()))
         self.coins: list[str] = self.manifest["coins"]
         self._coin_bit = {slug: i for i, slug in enumerate(self.coins)}
         self._source_id = {s: i for i, s in enumerate(self.sources)}

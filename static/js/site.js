@@ -1,6 +1,7 @@
 /* CryptoSights: progressive enhancement only — every page works without this file.
  * - search boxes with data-suggest get completions (GET /api/suggest) in their <datalist>;
- * - the search page updates results as you type (GET /api/search) and keeps the URL in step;
+ * - the search page updates results as you type (GET /api/search, the last word as a prefix) and
+ *   keeps the URL in step: typing replaces the history entry, a filter change adds one (Back undoes it);
  * - clicks on results and 👍/👎 votes go to POST /api/feedback;
  * - keyboard: "/" search box, j/k or ↓/↑ move between results, Enter opens one.
  */
@@ -175,6 +176,7 @@
       sentiment.className = "badge sentiment sentiment-" + hit.sentiment.label;
       sentiment.textContent = hit.sentiment.label;
       sentiment.title = "Sentiment score " + hit.sentiment.score;
+      sentiment.hidden = !hit.sentiment.shown;  // tone only for news and opinion prose
       node.querySelector("a.more").href = "/doc/" + doc.id + "/?hit=" + hit.id + "#s" + hit.id;
       node.querySelector(".vote").hidden = false;
       return node;
@@ -196,14 +198,21 @@
       }));
     }
 
+    function count(n, word) {
+      return n.toLocaleString("en-US") + " " + word + (n === 1 ? "" : "s");
+    }
+
     function render(data, params) {
-      var q = data.query.q, total = data.total;
+      var q = data.query.q, total = data.total, all = data.all_words;
       results.dataset.logId = data.log_id;
       show(total ? null : "zero");
       var unfiltered = new URLSearchParams({ q: q });
       results.querySelector(".clear-filters").href = "?" + unfiltered;
-      document.getElementById("summary").textContent = total.toLocaleString("en-US") + " matching sentence" +
-        (total === 1 ? "" : "s") + " for \u201c" + q + "\u201d" + (total ? " \u2014 page " + data.query.page + " of " + data.pages : "") + ".";
+      // The count a visitor reads is of sentences with every word; "with some" only when it differs.
+      document.getElementById("summary").textContent = (all === total
+        ? count(total, "matching sentence") + " for \u201c" + q + "\u201d"
+        : count(all, "sentence") + " with every word of \u201c" + q + "\u201d, " + total.toLocaleString("en-US") + " with some") +
+        (total ? " \u2014 page " + data.query.page + " of " + data.pages : "") + ".";
       document.title = q + " \u2014 Search \u2014 CryptoSights";
       var corrected = results.querySelector("[data-spelling=corrected]");
       corrected.hidden = !data.corrected_query;
@@ -255,25 +264,57 @@
         meter.value = insight.sentiment[tone];
         panel.querySelector("[data-count=" + tone + "]").textContent = insight.sentiment[tone];
       });
+      panel.querySelector("[data-insight=tone]").hidden = insight.sentiment.average === null;
       panel.querySelector("[data-insight=average]").textContent =
         insight.sentiment.average === null ? "\u2014" : insight.sentiment.average.toFixed(2);
     }
 
-    function run() {
+    function formParams() {
+      // Only what is set: no empty parameters, no defaults (sort=relevance, page=1).
       var params = new URLSearchParams();
       new FormData(form).forEach(function (value, name) {
         if (value !== "" && !(name === "sort" && value === "relevance")) params.append(name, value);
       });
-      history.replaceState(null, "", "?" + params);
+      return params;
+    }
+
+    function fillForm(params) {
+      input.value = params.get("q") || "";
+      form.querySelectorAll("select, input[type=date]").forEach(function (el) {
+        el.value = params.get(el.name) || (el.name === "sort" ? "relevance" : "");
+      });
+    }
+
+    function showActiveFilters(params) {
+      var n = params.getAll("coin").length + params.getAll("source").length +
+        (params.get("from") ? 1 : 0) + (params.get("to") ? 1 : 0) + (params.get("sort") ? 1 : 0);
+      var badge = form.querySelector(".filters-active");
+      badge.textContent = n + " active";
+      badge.hidden = !n;
+    }
+
+    // how: "type" replaces the history entry, "filter" adds one, "history" (Back/Forward) neither.
+    function run(how) {
+      var params = formParams();
+      if (how === "filter") history.pushState(null, "", "?" + params);
+      else if (how !== "history") history.replaceState(null, "", "?" + params);
+      showActiveFilters(params);
       if (controller) controller.abort();
       markInvalid(null);
       if (!params.get("q")) { clearPage(); show("empty"); results.dataset.logId = ""; return; }
       controller = new AbortController();
-      fetch(form.dataset.api + "?" + params, { signal: controller.signal, headers: { Accept: "application/json", "X-Live-Search": "1" } })
+      var api = new URLSearchParams(params);
+      if (how === "type" && !/\s$/.test(input.value)) api.set("prefix", "1");  // the last word is still being typed
+      fetch(form.dataset.api + "?" + api, { signal: controller.signal, headers: { Accept: "application/json", "X-Live-Search": "1" } })
         .then(function (r) {
           return r.json().then(function (body) { return { status: r.status, body: body }; });
         })
         .then(function (answer) {
+          if (answer.status === 200 && answer.body.incomplete) {
+            clearPage(); show(null); results.dataset.logId = "";
+            document.getElementById("summary").textContent = "Keep typing\u2026";
+            return;
+          }
           if (answer.status === 200) { render(answer.body, params); return; }
           clearPage();
           if (answer.status === 503) { show("unavailable"); return; }
@@ -283,8 +324,16 @@
         .catch(function (error) { if (error.name !== "AbortError") show("error", "The search could not be reached."); });
     }
 
-    input.addEventListener("input", debounce(run, 250));
-    form.querySelectorAll("select, input[type=date]").forEach(function (el) { el.addEventListener("change", run); });
+    var help = document.getElementById("search-help"), liveHelp = document.getElementById("live-help");
+    if (help && liveHelp) help.replaceChildren(liveHelp.content.cloneNode(true));
+    input.addEventListener("input", debounce(function () { run("type"); }, 250));
+    form.querySelectorAll("select, input[type=date]").forEach(function (el) {
+      el.addEventListener("change", function () { run("filter"); });
+    });
+    window.addEventListener("popstate", function () {
+      fillForm(new URLSearchParams(location.search));
+      run("history");
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
