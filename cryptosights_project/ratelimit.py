@@ -1,12 +1,15 @@
 """Per-client rate limits on the endpoints people (and bots) can hammer: 429 with Retry-After.
 
-Counting is django-ratelimit's (fixed windows in the shared cache, keyed by a hash of the
-client address, so no address is stored). Limits per group come from settings
-(RATE_LIMIT_SEARCH, _SUGGEST, _FEEDBACK, as "count/seconds").
+Counting is django-ratelimit's (fixed windows in the cache RATELIMIT_USE_CACHE names, keyed by a
+hash of the client address, so no address is stored): each worker's memory by default, Redis
+with REDIS_URL (exact across workers and nodes). Limits per group come from settings
+(RATE_LIMIT_SEARCH, _SUGGEST, _FEEDBACK, as "count/seconds"). While the counters cannot be
+reached (Redis down), requests are let through unlimited: a limit is not worth an outage.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -14,6 +17,9 @@ from django.http import HttpResponse, JsonResponse
 from django_ratelimit.core import is_ratelimited
 
 from evaluation.identity import client_ip
+
+log = logging.getLogger(__name__)
+COUNTER_RETRY_SECONDS = 5  # after a failure, how long requests go unlimited before Redis is tried again
 
 GROUPS = (
     ("search", ("/search/", "/api/search"), "RATE_LIMIT_SEARCH"),
@@ -35,6 +41,7 @@ def _rate(setting: str) -> tuple[str, int]:
 class RateLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self._counters_down_until = 0.0
 
     def __call__(self, request):
         if client_ip(request) in settings.RATE_LIMIT_EXEMPT:
@@ -42,10 +49,20 @@ class RateLimitMiddleware:
         for group, prefixes, setting in GROUPS:
             if request.path.startswith(prefixes):
                 rate, period = _rate(setting)
-                if is_ratelimited(request, group=group, key=_client, rate=rate, increment=True):
+                if self._limited(request, group, rate):
                     return self._too_many(request, period)
                 break
         return self.get_response(request)
+
+    def _limited(self, request, group: str, rate: str) -> bool:
+        if time.monotonic() < self._counters_down_until:
+            return False
+        try:
+            return is_ratelimited(request, group=group, key=_client, rate=rate, increment=True)
+        except Exception as exc:  # noqa: BLE001 — redis' errors, whatever the client version names them
+            self._counters_down_until = time.monotonic() + COUNTER_RETRY_SECONDS
+            log.warning("rate-limit counters unreachable (%s); not limiting for %d s", exc, COUNTER_RETRY_SECONDS)
+            return False
 
     @staticmethod
     def _too_many(request, period: int):

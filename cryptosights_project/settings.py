@@ -140,7 +140,9 @@ SQLITE_OPTIONS = {
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Connections are kept for a minute and checked before reuse, so a restarted PostgreSQL costs
+    # no request an error. The SQLite tuning below applies only to SQLite.
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 else:
@@ -234,6 +236,18 @@ CACHES = {
     }
 }
 RATELIMIT_USE_CACHE = "default"
+# With REDIS_URL, rate-limit counters live in Redis instead (Django's own Redis cache), so a limit
+# is exact across workers and nodes. Short timeouts: an unreachable Redis must not hold a request
+# (the middleware lets requests through unlimited while it is down).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES["shared"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cryptosights",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    RATELIMIT_USE_CACHE = "shared"
 
 LOGGING = {
     "version": 1,
@@ -295,6 +309,9 @@ Q_CLUSTER = {
     "save_limit": 500,
     "poll": 1,
 }
-if os.environ.get("REDIS_URL"):
+if REDIS_URL:
+    # Tasks go through Redis. The queue is named after the database: the nodes of one site share
+    # both, and two sites on one Redis server (or two test runs) never take each other's tasks.
     Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = os.environ["REDIS_URL"]
+    Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["name"] = f"cryptosights-{Path(str(DATABASES['default']['NAME'])).name}"
