@@ -266,6 +266,9 @@ INDEX_KEEP_VERSIONS = env_int("INDEX_KEEP_VERSIONS", 3)
 INDEX_BUILD_WORKERS = env_int("INDEX_BUILD_WORKERS", 0)
 # Seconds the cluster waits after an ingest before rebuilding, so a burst of ingests costs one build.
 INDEX_REBUILD_DELAY_SECONDS = env_int("INDEX_REBUILD_DELAY_SECONDS", 10)
+# Several nodes: a folder every node can read, where the building node publishes each version and
+# from which a node copies (checksum-verified) a version it does not have. Unset: one machine.
+INDEX_SHARED_DIR = Path(os.environ["INDEX_SHARED_DIR"]) if os.environ.get("INDEX_SHARED_DIR") else None
 
 # Answers kept per process for repeated questions (dropped when the index or ranker changes; 0: off).
 SEARCH_CACHE_ENTRIES = env_int("SEARCH_CACHE_ENTRIES", 1000)

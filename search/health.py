@@ -23,15 +23,38 @@ def heartbeat_path() -> Path:
     return Path(settings.DATA_DIR) / HEARTBEAT_FILE
 
 
+def _shared_cache():
+    """Redis (REDIS_URL), where nodes that do not share DATA_DIR see each other's heartbeat; or None."""
+    if "shared" not in settings.CACHES:
+        return None
+    from django.core.cache import caches
+
+    return caches["shared"]
+
+
 def cluster_heartbeat() -> str:
     """Task run by the cluster every minute: proves it takes and runs tasks."""
-    heartbeat_path().write_text(str(time.time()))
+    now = time.time()
+    heartbeat_path().write_text(str(now))
+    if (shared := _shared_cache()) is not None:
+        shared.set(HEARTBEAT_FILE, now, timeout=None)
     return "ok"
+
+
+def _heartbeat_time() -> float:
+    if (shared := _shared_cache()) is not None:
+        try:
+            stamp = shared.get(HEARTBEAT_FILE)
+        except Exception:  # noqa: BLE001 — Redis down: fall back to this node's file
+            stamp = None
+        if stamp is not None:
+            return float(stamp)
+    return float(heartbeat_path().read_text())
 
 
 def _cluster_status() -> dict:
     try:
-        age = time.time() - float(heartbeat_path().read_text())
+        age = time.time() - _heartbeat_time()
     except (OSError, ValueError):
         return {"alive": False, "heartbeat_age_seconds": None}
     return {"alive": age < HEARTBEAT_STALE_SECONDS, "heartbeat_age_seconds": round(age, 1)}
