@@ -244,7 +244,7 @@ if REDIS_URL:
     CACHES["shared"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "cryptosights",
+        "KEY_PREFIX": f"cryptosights-{Path(str(DATABASES['default']['NAME'])).name}",  # one site, one set of counters
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
     RATELIMIT_USE_CACHE = "shared"
