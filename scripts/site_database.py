@@ -50,6 +50,24 @@ def scratch_database(env: dict, prefix: str = "cs"):
     finally:
         with _admin_connection(env["DATABASE_URL"]) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _forget_redis_keys(env.get("REDIS_URL"), name)
+
+
+def _forget_redis_keys(url: str | None, database: str) -> None:
+    """The task queue and counters of a dropped site are named after its database (settings.py)."""
+    if not url:
+        return
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        for pattern in (f"django_q:cryptosights-{database}:*", f"cryptosights-{database}:*"):
+            for key in client.scan_iter(match=pattern, count=500):
+                client.delete(key)
+    except redis.RedisError:
+        pass  # an unreachable Redis has nothing of ours to forget
+    finally:
+        client.close()
 
 
 def row_count(env: dict, table: str) -> int:

@@ -119,3 +119,20 @@ def _own_rate_limit_counters(settings):
 
         settings.CACHES = {**settings.CACHES,
                            "shared": {**settings.CACHES["shared"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+
+
+@pytest.fixture(autouse=True)
+def _own_task_queue(settings):
+    """With REDIS_URL, tasks that tests queue (a rebuild after an ingest) land in a real Redis list
+    that no cluster of this run reads: each run gets a queue of its own, emptied after every test,
+    as the ORM queue's rows are rolled back with the test's transaction."""
+    if "redis" not in settings.Q_CLUSTER:
+        yield
+        return
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    if not Conf.CLUSTER_NAME.endswith(f"-test{os.getpid()}"):
+        Conf.CLUSTER_NAME = f"{Conf.CLUSTER_NAME}-test{os.getpid()}"
+    yield
+    get_broker().purge_queue()
