@@ -24,6 +24,7 @@ from .index.engine import Index
 from .models import IndexBuild
 
 log = logging.getLogger(__name__)
+FETCH_RETRY_SECONDS = 30
 
 
 class IndexHolder:
@@ -33,6 +34,7 @@ class IndexHolder:
         self._lock = threading.Lock()
         self.load_error: str = ""
         self._failed_version: str | None = None
+        self._retry_at = float("inf")
 
     def _due(self) -> bool:
         # Until an index is loaded, every request checks (and waits for the thread loading it).
@@ -55,12 +57,16 @@ class IndexHolder:
             return
         if version is None or (self._index is not None and self._index.version == version):
             return
-        if version == self._failed_version:
+        if version == self._failed_version and time.monotonic() < self._retry_at:
             return  # already tried; keep serving what we have
         try:
             index = Index(local_version_dir(version))
         except (ArtifactError, OSError, ValueError) as exc:
             self._failed_version = version
+            # A local copy that fails is not tried again; a copy from the shared folder that failed
+            # (folder unreachable, damaged copy) is, after a while: it may be repaired.
+            local = (settings.INDEX_DIR / version).is_dir()
+            self._retry_at = float("inf") if local else time.monotonic() + FETCH_RETRY_SECONDS
             self.load_error = f"version {version} failed to load: {exc}"
             log.error("%s; still serving %s", self.load_error, self._index.version if self._index else "nothing")
             return

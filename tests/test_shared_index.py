@@ -57,7 +57,8 @@ def test_prune_keeps_the_newest_and_the_protected(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_node_serves_a_version_it_never_built_and_refuses_a_damaged_one(client, index_dir, settings, tmp_path):
+def test_a_node_serves_a_version_it_never_built_and_refuses_a_damaged_one(client, index_dir, settings, tmp_path,
+                                                                          monkeypatch):
     """Node A (the cluster) builds into its INDEX_DIR and publishes; node B, with an empty INDEX_DIR
     of its own, copies the active version when it is told to serve it."""
     settings.INDEX_SHARED_DIR = tmp_path / "shared"
@@ -85,8 +86,10 @@ def test_a_node_serves_a_version_it_never_built_and_refuses_a_damaged_one(client
     assert body["index_version"] == first.version and "checksum" in body["index_error"]
     assert not (node_b_dir / second.version).exists()
 
-    # Repaired in the shared folder (republished): node B serves it after the failed attempt is forgotten.
+    # Repaired in the shared folder (republished): node B tries again after a while and serves it.
     shutil.rmtree(settings.INDEX_SHARED_DIR / second.version)
     shared_store.publish(node_a_dir / second.version, settings.INDEX_SHARED_DIR)
-    holder.reset()
+    assert client.get("/api/search", {"q": "stakers"}).json()["index_version"] == first.version  # not yet
+    monkeypatch.setattr(holder, "_retry_at", 0.0)  # the retry delay has passed
     assert client.get("/api/search", {"q": "stakers"}).json()["index_version"] == second.version
+    assert client.get("/health").json()["index_error"] is None
