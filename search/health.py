@@ -37,7 +37,7 @@ def cluster_heartbeat() -> str:
     now = time.time()
     heartbeat_path().write_text(str(now))
     if (shared := _shared_cache()) is not None:
-        shared.set(HEARTBEAT_FILE, now, timeout=None)
+        shared.set(HEARTBEAT_FILE, now, timeout=HEARTBEAT_STALE_SECONDS * 10)  # a dead site's key goes too
     return "ok"
 
 

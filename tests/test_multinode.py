@@ -85,6 +85,7 @@ def test_two_web_nodes_and_a_cluster_node_share_one_site(site_env, tmp_path):
         for node in (a, b):
             wait_for(lambda n=node: n.search("quorumite")["total"] >= 1, 15, f"{node.url} to serve {new}", 0.2)
         lag = time.monotonic() - activated
+        print(f"both web nodes served {new} {lag:.2f} s after the cluster node did")
         assert a.search("quorumite")["index_version"] == b.search("quorumite")["index_version"] == new
         assert lag < 10, f"web nodes took {lag:.1f} s to serve the new version"
 
