@@ -140,8 +140,8 @@ SQLITE_OPTIONS = {
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
-    # Connections are kept for a minute and checked before reuse, so a restarted PostgreSQL costs
-    # no request an error. The SQLite tuning below applies only to SQLite.
+    # Connections are kept for a minute and checked before a request reuses them (Django's health
+    # check), so one a restarted PostgreSQL dropped is replaced. The SQLite tuning applies only to SQLite.
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
