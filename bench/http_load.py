@@ -75,7 +75,8 @@ def write_jsonl(docs, path: Path) -> None:
 
 
 def bench_env(data_dir: Path, port: int) -> dict:
-    env = dict(os.environ)
+    # The embedded default (SQLite in DATA_DIR, per-worker counters) is what the tables report.
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         DATA_DIR=str(data_dir), PORT=str(port), DJANGO_SETTINGS_MODULE="bench.bench_settings",
         SECRET_KEY="bench-only-secret-key-not-used-anywhere-else-0123456789", DEBUG="0",

@@ -1,17 +1,25 @@
 """Per-client rate limits on the endpoints people (and bots) can hammer: 429 with Retry-After.
 
-Counting is django-ratelimit's (fixed windows in the shared cache, keyed by a hash of the
-client address, so no address is stored). Limits per group come from settings
-(RATE_LIMIT_SEARCH, _SUGGEST, _FEEDBACK, as "count/seconds").
+Counting is django-ratelimit's (fixed windows in the cache RATELIMIT_USE_CACHE names, keyed by a
+hash of the client address, so no address is stored): each worker's memory by default, Redis
+with REDIS_URL (exact across workers and nodes). Limits per group come from settings
+(RATE_LIMIT_SEARCH, _SUGGEST, _FEEDBACK, as "count/seconds"). While the counters cannot be
+reached (Redis down), requests are let through unlimited: a limit is not worth an outage.
 """
 
 from __future__ import annotations
+
+import logging
+import time
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
 
 from evaluation.identity import client_address, client_ip
+
+log = logging.getLogger(__name__)
+COUNTER_RETRY_SECONDS = 5  # after a failure, how long requests go unlimited before Redis is tried again
 
 GROUPS = (
     ("search", ("/search/", "/api/search"), "RATE_LIMIT_SEARCH"),
@@ -33,6 +41,7 @@ def _rate(setting: str) -> tuple[str, int]:
 class RateLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self._counters_down_until = 0.0
 
     def __call__(self, request):
         if client_ip(request) in settings.RATE_LIMIT_EXEMPT:
@@ -40,7 +49,7 @@ class RateLimitMiddleware:
         for group, prefixes, setting in GROUPS:
             if request.path.startswith(prefixes):
                 rate, period = _rate(setting)
-                usage = get_usage(request, group=group, key=_client, rate=rate, increment=True)
+                usage = self._usage(request, group, rate)
                 if usage is not None and usage["should_limit"]:
                     # django-ratelimit ends each key's window at its own offset (crc32(key) % period
                     # seconds past the period's edge) and counts that last whole second in it: the
@@ -49,6 +58,17 @@ class RateLimitMiddleware:
                     return self._too_many(request, left + 1 if left >= 0 else period)
                 break
         return self.get_response(request)
+
+    def _usage(self, request, group: str, rate: str) -> dict | None:
+        """django-ratelimit's count for this client, or None (not limited) while the counters are down."""
+        if time.monotonic() < self._counters_down_until:
+            return None
+        try:
+            return get_usage(request, group=group, key=_client, rate=rate, increment=True)
+        except Exception as exc:  # noqa: BLE001 — redis' errors, whatever the client version names them
+            self._counters_down_until = time.monotonic() + COUNTER_RETRY_SECONDS
+            log.warning("rate-limit counters unreachable (%s); not limiting for %d s", exc, COUNTER_RETRY_SECONDS)
+            return None
 
     @staticmethod
     def _too_many(request, seconds_left: int):

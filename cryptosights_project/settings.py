@@ -136,7 +136,9 @@ SQLITE_OPTIONS = {
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Connections are kept for a minute and checked before a request reuses them (Django's health
+    # check), so one a restarted PostgreSQL dropped is replaced. The SQLite tuning applies only to SQLite.
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 else:
@@ -244,6 +246,18 @@ CACHES = {
     }
 }
 RATELIMIT_USE_CACHE = "default"
+# With REDIS_URL, rate-limit counters live in Redis instead (Django's own Redis cache), so a limit
+# is exact across workers and nodes. Short timeouts: an unreachable Redis must not hold a request
+# (the middleware lets requests through unlimited while it is down).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES["shared"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"cryptosights-{Path(str(DATABASES['default']['NAME'])).name}",  # one site, one set of counters
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    RATELIMIT_USE_CACHE = "shared"
 
 LOGGING = {
     "version": 1,
@@ -262,6 +276,9 @@ INDEX_KEEP_VERSIONS = env_int("INDEX_KEEP_VERSIONS", 3)
 INDEX_BUILD_WORKERS = env_int("INDEX_BUILD_WORKERS", 0)
 # Seconds the cluster waits after an ingest before rebuilding, so a burst of ingests costs one build.
 INDEX_REBUILD_DELAY_SECONDS = env_int("INDEX_REBUILD_DELAY_SECONDS", 10)
+# Several nodes: a folder every node can read, where the building node publishes each version and
+# from which a node copies (checksum-verified) a version it does not have. Unset: one machine.
+INDEX_SHARED_DIR = Path(os.environ["INDEX_SHARED_DIR"]) if os.environ.get("INDEX_SHARED_DIR") else None
 
 # Ingest of .jsonl / .jsonl.gz: longer lines are skipped without being read into memory, and a .gz
 # file stops (reported) once this many bytes were decompressed, however small the file.
@@ -326,6 +343,9 @@ Q_CLUSTER = {
     "save_limit": 500,
     "poll": 1,
 }
-if os.environ.get("REDIS_URL"):
+if REDIS_URL:
+    # Tasks go through Redis. The queue is named after the database: the nodes of one site share
+    # both, and two sites on one Redis server (or two test runs) never take each other's tasks.
     Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = os.environ["REDIS_URL"]
+    Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["name"] = f"cryptosights-{Path(str(DATABASES['default']['NAME'])).name}"

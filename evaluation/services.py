@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from . import identity
 from . import logging as query_logging
+from . import upsert
 from .metrics import ClickRow, LogRow, VoteRow, online_metrics, online_metrics_by
 from .models import Click, Feedback, MetricSnapshot, QueryLog
 
@@ -44,33 +44,16 @@ def feedback_record(*, request, log_id: str, sentence_id: int, action: str, vote
     rank, document_id = shown
     who = {"session_hash": identity.session_hash(request), "client_hash": identity.client_hash(request)}
     if action == "click":
-        try:
-            with transaction.atomic():
-                _, created = Click.objects.get_or_create(
-                    log=entry, sentence_id=sentence_id, defaults={"document_id": document_id, "rank": rank, **who}
-                )
-        except IntegrityError:
-            created = False  # a concurrent duplicate: stored once all the same
-        return "created" if created else "unchanged"
+        click = Click(log=entry, sentence_id=sentence_id, document_id=document_id, rank=rank, **who)
+        return "created" if upsert.insert_once(click, unique=["log", "sentence_id"]) else "unchanged"
     if action != "vote" or vote not in (1, -1):
         raise FeedbackError("action must be 'click', or 'vote' with vote 1 or -1")
-    with transaction.atomic():
-        existing = Feedback.objects.filter(log=entry, sentence_id=sentence_id).first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    Feedback.objects.create(
-                        log=entry, sentence_id=sentence_id, document_id=document_id, rank=rank, vote=vote,
-                        comment=comment[:1000], **who,
-                    )
-                return "created"
-            except IntegrityError:
-                existing = Feedback.objects.get(log=entry, sentence_id=sentence_id)
-        if existing.vote == vote and existing.comment == comment[:1000]:
-            return "unchanged"
-        existing.vote, existing.comment = vote, comment[:1000]
-        existing.save(update_fields=["vote", "comment"])
-        return "updated"
+    had_vote = Feedback.objects.filter(log=entry, sentence_id=sentence_id).exists()
+    ballot = Feedback(log=entry, sentence_id=sentence_id, document_id=document_id, rank=rank, vote=vote,
+                      comment=comment[:1000], **who)
+    if not upsert.insert_or_update(ballot, unique=["log", "sentence_id"], update=["vote", "comment"]):
+        return "unchanged"
+    return "updated" if had_vote else "created"
 
 
 # --- metrics --------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ import os
 import random
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,8 @@ import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from scripts.site_database import row_count, scratch_database  # noqa: E402
 QUERIES = [
     "what is proof of stake", "how does EIP-1559 burn fees", "bitcoin halving", "ERC-20 approve allowance",
     "stablecoin depeg", "lightning network channels", "Hamster Kombat airdrop", "solana validators",
@@ -64,12 +65,12 @@ def percentile(values, p):
 
 
 class Soak:
-    def __init__(self, args):
+    def __init__(self, args, env: dict):
         self.args = args
         self.data_dir = Path(tempfile.mkdtemp(prefix="soak-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "DATA_DIR": str(self.data_dir), "PORT": str(self.port),
+        self.env = {**env, "DATA_DIR": str(self.data_dir), "PORT": str(self.port),
                     "INDEX_REBUILD_DELAY_SECONDS": "2", "INDEX_CHECK_SECONDS": "2"}
         self.lock = threading.Lock()
         self.latencies: list[float] = []
@@ -220,8 +221,7 @@ class Soak:
         return result
 
     def stored_votes(self) -> int:
-        with sqlite3.connect(self.data_dir / "db.sqlite3", timeout=30) as db:
-            return db.execute("select count(*) from evaluation_feedback").fetchone()[0]
+        return row_count(self.env, "evaluation_feedback")
 
     def run(self) -> dict:
         duration = self.args.seconds or self.args.minutes * 60
@@ -285,11 +285,15 @@ def main() -> int:
     parser.add_argument("--no-kill", dest="kill", action="store_false",
                         help="ingest in the middle without killing the cluster during the build")
     args = parser.parse_args()
-    soak = Soak(args)
-    try:
-        report = soak.run()
-    finally:
-        soak.shutdown()
+    # With a PostgreSQL DATABASE_URL the soak's site gets a fresh database of its own (dropped after).
+    with scratch_database(dict(os.environ), prefix="soak") as env:
+        soak = Soak(args, env)
+        try:
+            report = soak.run()
+            report["database"] = "postgresql" if "postgres" in env.get("DATABASE_URL", "") else "sqlite"
+            report["redis"] = bool(env.get("REDIS_URL"))
+        finally:
+            soak.shutdown()
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

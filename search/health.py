@@ -18,16 +18,40 @@ from .indexing import builder_alive
 from .models import DatabaseIdentity, IndexBuild
 
 HEARTBEAT_FILE = "cluster-heartbeat"
+SHARED_HEARTBEAT_STALE_SECONDS = 180  # three missed runs of the every-minute task
 
 
 def heartbeat_path() -> Path:
     return Path(settings.DATA_DIR) / HEARTBEAT_FILE
 
 
+def _shared_cache():
+    """Redis (REDIS_URL), where nodes that do not share DATA_DIR see each other's heartbeat; or None."""
+    if "shared" not in settings.CACHES:
+        return None
+    from django.core.cache import caches
+
+    return caches["shared"]
+
+
 def cluster_heartbeat() -> str:
     """Task run by the cluster every minute: proves that scheduled tasks are queued and run."""
-    heartbeat_path().write_text(str(time.time()))
+    now = time.time()
+    heartbeat_path().write_text(str(now))
+    if (shared := _shared_cache()) is not None:
+        shared.set(HEARTBEAT_FILE, now, timeout=SHARED_HEARTBEAT_STALE_SECONDS * 10)  # a dead site's key goes too
     return "ok"
+
+
+def _heartbeat_time() -> float:
+    if (shared := _shared_cache()) is not None:
+        try:
+            stamp = shared.get(HEARTBEAT_FILE)
+        except Exception:  # noqa: BLE001 — Redis down: fall back to this node's file
+            stamp = None
+        if stamp is not None:
+            return float(stamp)
+    return float(heartbeat_path().read_text())
 
 
 def _cluster_status() -> dict:
@@ -35,9 +59,14 @@ def _cluster_status() -> dict:
     The every-minute task's age says whether the queue moves (it waits while a long task runs)."""
     status = cluster_status()
     try:
-        status["scheduled_task_age_seconds"] = round(time.time() - float(heartbeat_path().read_text()), 1)
+        status["scheduled_task_age_seconds"] = round(time.time() - _heartbeat_time(), 1)
     except (OSError, ValueError):
         status["scheduled_task_age_seconds"] = None
+    # A web node that shares no DATA_DIR with the cluster sees no worker files: the every-minute
+    # task's beat in Redis is then the only sign of life it has.
+    if not status["workers"] and _shared_cache() is not None:
+        age = status["scheduled_task_age_seconds"]
+        status["alive"] = age is not None and age < SHARED_HEARTBEAT_STALE_SECONDS
     return status
 
 

@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from .index import artifact
+from .index import artifact, shared_store
 from .index.build import DocRecord, build_index, new_version_name
 from .index.engine import Index
 from .models import Document, IndexBuild
@@ -51,11 +51,36 @@ def build_lock(*, wait: bool = False):
             handle.truncate(0)
             handle.write(str(os.getpid()))
             handle.flush()
-            yield
+            with _database_build_lock(wait=wait):
+                yield
         finally:
             handle.truncate(0)  # no holder: a later reader must not take this pid (maybe reused) for one
             handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+BUILD_LOCK_KEY = 0x43534944  # any constant of this site's: PostgreSQL advisory locks are keyed by a number
+
+
+@contextmanager
+def _database_build_lock(*, wait: bool):
+    """On PostgreSQL, builds are also exclusive across machines (cluster nodes on other hosts do not
+    share the file lock): a session-level advisory lock, released by the server if the builder dies."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [BUILD_LOCK_KEY])
+        else:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [BUILD_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                raise BuildInProgress("another index build is running (on another node)")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [BUILD_LOCK_KEY])
 
 
 def document_records() -> list[DocRecord]:
@@ -108,6 +133,8 @@ def index_activate(version: str) -> IndexBuild:
     if record is None:
         raise ValueError(f"no successful build with version {version!r}")
     Index(index_dir() / version)  # checksums and format: a broken version is never activated
+    if settings.INDEX_SHARED_DIR is not None:  # other nodes must find it before they are told to serve it
+        shared_store.publish(index_dir() / version, settings.INDEX_SHARED_DIR)
     with transaction.atomic():
         IndexBuild.objects.filter(is_active=True).exclude(pk=record.pk).update(is_active=False)
         record.is_active = True
@@ -125,6 +152,8 @@ def prune_versions(keep: int | None = None) -> list[str]:
     doomed = [v for v in versions[: max(0, len(versions) - keep)] if v not in active]
     for version in doomed:
         shutil.rmtree(index_dir() / version, ignore_errors=True)
+    if settings.INDEX_SHARED_DIR is not None:
+        shared_store.prune(settings.INDEX_SHARED_DIR, keep, protect=active)
     return doomed
 
 

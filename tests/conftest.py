@@ -1,4 +1,5 @@
 import gzip
+import os
 import json
 from datetime import date
 from pathlib import Path
@@ -83,3 +84,55 @@ def stack(tmp_path):
 
     with running_stack(tmp_path) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On a database server, each run gets its own test database (test_<name>_<pid>), so two runs on
+    one server (two sessions, CI beside a developer) never drop each other's tables."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Before pytest-django drops a PostgreSQL test database, end the sessions that threads of this run
+    still hold (the query-log writer keeps its connection), or the drop would be refused."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counters(settings):
+    """With REDIS_URL, rate-limit counters live in Redis, beyond this process: each test counts under
+    its own key prefix, so no test (nor a parallel run) sees another's counts."""
+    if "shared" in settings.CACHES:
+        import uuid
+
+        settings.CACHES = {**settings.CACHES,
+                           "shared": {**settings.CACHES["shared"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+
+
+@pytest.fixture(autouse=True)
+def _own_task_queue(settings):
+    """With REDIS_URL, tasks that tests queue (a rebuild after an ingest) land in a real Redis list
+    that no cluster of this run reads: each run gets a queue of its own, emptied after every test,
+    as the ORM queue's rows are rolled back with the test's transaction."""
+    if "redis" not in settings.Q_CLUSTER:
+        yield
+        return
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    if not Conf.CLUSTER_NAME.endswith(f"-test{os.getpid()}"):
+        Conf.CLUSTER_NAME = f"{Conf.CLUSTER_NAME}-test{os.getpid()}"
+    yield
+    get_broker().purge_queue()

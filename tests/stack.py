@@ -12,6 +12,8 @@ from pathlib import Path
 import psutil
 import requests
 
+from scripts.site_database import scratch_database
+
 from .conftest import ROOT
 
 
@@ -36,19 +38,23 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
 
 
 class Stack:
-    def __init__(self, data_dir: Path, **env: str):
+    def __init__(self, data_dir: Path, env: dict | None = None, **extra: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
-            **os.environ, "DATA_DIR": str(data_dir), "PORT": str(self.port), "WEB_WORKERS": "2",
-            "INDEX_CHECK_SECONDS": "1", "INDEX_REBUILD_DELAY_SECONDS": "1", "INDEX_BUILD_WORKERS": "1",
-            **env,
+            **(os.environ if env is None else env), "DATA_DIR": str(data_dir), "PORT": str(self.port),
+            "WEB_WORKERS": "2", "INDEX_CHECK_SECONDS": "1", "INDEX_REBUILD_DELAY_SECONDS": "1",
+            "INDEX_BUILD_WORKERS": "1", **extra,
         }
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(data_dir / "stack.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "run.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
+
+    def stop(self) -> None:
+        _stop(self.process)
+        self.log.close()
 
     def manage(self, *args, **kwargs) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True,
@@ -91,17 +97,22 @@ class Stack:
 
 
 @contextmanager
-def running_stack(data_dir: Path, **env: str):
-    """A started stack; stopped with SIGTERM afterwards (and killed if that is not enough)."""
-    stack = Stack(data_dir, **env)
-    try:
-        wait_for(lambda: stack.health()["index_loaded"], 120, "the site to start")
-        yield stack
-    finally:
-        if stack.process.poll() is None:
-            tree = stack.tree()
-            stack.process.send_signal(signal.SIGTERM)
-            _, alive = psutil.wait_procs(tree, timeout=15)
-            for proc in alive:
-                proc.kill()
-        stack.log.close()
+def running_stack(data_dir: Path, *, env: dict | None = None, **extra: str):
+    """A started stack (on a database of its own); stopped with SIGTERM afterwards (and killed if
+    that is not enough)."""
+    with scratch_database(dict(os.environ if env is None else env)) as site_env:
+        stack = Stack(data_dir, site_env, **extra)
+        try:
+            wait_for(lambda: stack.health()["index_loaded"], 120, "the site to start")
+            yield stack
+        finally:
+            stack.stop()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+        process.send_signal(signal.SIGTERM)
+        _, alive = psutil.wait_procs(tree, timeout=15)
+        for proc in alive:
+            proc.kill()

@@ -10,7 +10,9 @@ from .conftest import ROOT
 
 
 def _manage(data_dir, *args):
-    env = {**os.environ, "DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "cryptosights_project.settings"}
+    # Backup and restore are the embedded site's (SQLite); PostgreSQL has pg_dump for that.
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {"DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "cryptosights_project.settings"}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
 

@@ -2,6 +2,7 @@
 checkout, started several times. Every worker must use the one database the start command chose
 (a worker that decided on its own once fell back to an empty ./var and lost its visitors' data)."""
 
+import os
 import sqlite3
 
 import pytest
@@ -39,9 +40,11 @@ def _search_click_vote(stack, n: int) -> tuple[int, int]:
 
 def test_every_worker_of_every_start_uses_the_one_database(tmp_path):
     data_dir = tmp_path / "site-data"  # fresh, and outside the checkout
+    # The embedded production shape (the Space): SQLite in DATA_DIR, each worker's own counters.
+    embedded = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     database_ids, sent_clicks, sent_votes = set(), 0, 0
     for start in range(STARTS):
-        with running_stack(data_dir, WEB_WORKERS=str(WORKERS)) as stack:
+        with running_stack(data_dir, env=embedded, WEB_WORKERS=str(WORKERS)) as stack:
             seen = stack.worker_healths(tries=200)
             assert len(seen) == WORKERS, f"start {start}: only workers {sorted(seen)} answered"
             ids = {body["database"]["id"] for body in seen.values()}

@@ -7,11 +7,12 @@ from django.core.management.base import BaseCommand
 from django_q.tasks import async_task
 
 from cryptosights_project.schedules import schedules_ensure
+from search.active_index import local_version_dir
 from search.index.artifact import ArtifactError
 from search.index.engine import Index
 from search.crawl.crawl import sources_due
 from search.default_sources import default_sources_ensure
-from search.indexing import BuildInProgress, active_build, build_lock, index_build, index_dir, recover_interrupted_builds
+from search.indexing import BuildInProgress, active_build, build_lock, index_build, recover_interrupted_builds
 from search.ingest import paths_ingest
 from search.models import Document
 from search.rankers import ensure_default_incumbent
@@ -32,6 +33,15 @@ class Command(BaseCommand):
                 recover_interrupted_builds()
         except BuildInProgress:
             pass
+        web_node = os.environ.get("RUN_CLUSTER", "1") == "0" and settings.INDEX_SHARED_DIR is not None
+        if web_node:
+            # A web node of several: the cluster node ingests and builds; this one only copies the
+            # active version from the shared folder (or waits for the first, serving 503 until then).
+            active = active_build()
+            reason = self._unloadable(active.version) if active else "no index is active yet"
+            self.stdout.write(f"Web node: {reason or f'serving index {active.version}'}.")
+            self._superuser_from_environment()
+            return
         if not Document.objects.exists():
             report = paths_ingest([STARTER_CORPUS], source="cryptosights-guides")
             self.stdout.write(f"Starter corpus: {report.summary()}.")
@@ -58,7 +68,7 @@ class Command(BaseCommand):
     def _unloadable(version: str) -> str:
         """Why the active version cannot serve (e.g. built by an older analyzer or format), or ''."""
         try:
-            Index(index_dir() / version, verify_checksums=False)
+            Index(local_version_dir(version), verify_checksums=False)
         except (ArtifactError, OSError) as exc:
             return f"the active version {version} cannot be loaded ({exc})"
         return ""
