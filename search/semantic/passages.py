@@ -32,7 +32,7 @@ def document_passage(title: str, text: str, description: str = "") -> str:
         line = " ".join(line.split())
         if not line or _is_bare_heading(line):
             continue
-        parts.append(line)
+        parts.append(line[: OPENING_CHARS - size])
         size += len(line)
         if size >= OPENING_CHARS:
             break
