@@ -15,7 +15,7 @@ from search.semantic import DocumentVectors, add_document_vectors, model_install
 from search.semantic import model as semantic_model
 from search.semantic import ranking as semantic_ranking
 from search.semantic.cache import VectorCache
-from search.semantic.passages import document_passage, passage_hash
+from search.semantic.passages import document_outline, document_passage, document_passages, passage_hash
 
 from .conftest import ROOT, starter_records
 
@@ -120,6 +120,17 @@ def test_the_passage_is_the_title_and_opening_without_bare_headings():
     assert len(passage) < 4000  # the opening only, not the whole document
 
 
+def test_the_outline_is_the_title_and_the_distinctive_headings():
+    text = (
+        "Introduction\n\nA story about keys.\n\nPrivate Keys\n\nSome prose.\n\n- A list item\n\n"
+        "Elliptic Curve Cryptography Explained\n\nMore prose.\n\nSecurity Considerations\n\nPrivate Keys\n"
+        "col a | col b\n"
+    )
+    assert document_outline("Keys and Addresses", text) == (
+        "Keys and Addresses\nPrivate Keys; Elliptic Curve Cryptography Explained"
+    )
+
+
 def test_the_cache_keeps_vectors_across_instances_and_ignores_a_damaged_shard(tmp_path):
     keys = [passage_hash(f"doc {i}") for i in range(3)]
     vectors = np.eye(3, 4, dtype=np.float32)
@@ -166,7 +177,8 @@ def test_a_rebuild_encodes_only_new_or_changed_documents(encoder, tmp_path):
     ]
     counting = CountingEncoder(encoder)
     info, first = _write_vectors(docs, tmp_path / "index", tmp_path / "cache", counting)
-    assert (info["encoded"], info["cached"]) == (3, 0) and len(counting.texts) == 3
+    assert first.shape == (3, 2, 384)  # an opening and an outline vector per document
+    assert (info["encoded"], info["cached"]) == (6, 0) and len(counting.texts) == 6
 
     changed = [
         docs[0],
@@ -176,11 +188,16 @@ def test_a_rebuild_encodes_only_new_or_changed_documents(encoder, tmp_path):
     ]
     counting.texts.clear()
     info, second = _write_vectors(changed, tmp_path / "index", tmp_path / "cache", counting)
-    assert (info["encoded"], info["cached"]) == (2, 2)
-    assert [t.split("\n")[0] for t in counting.texts] == ["Key derivation", "Block size"]
+    # b's opening changed (its outline did not); d is new: three passages, the other five cached.
+    assert (info["encoded"], info["cached"]) == (3, 5)
+    assert counting.texts == [
+        "Key derivation\nHardened child keys come from a seed.", "Block size\nBlocks carry at most four million weight units.",
+        "Block size\n",
+    ]
     np.testing.assert_array_equal(second[0], first[0])
     np.testing.assert_array_equal(second[2], first[2])
-    assert not np.allclose(second[1], first[1])
+    np.testing.assert_array_equal(second[1, 1], first[1, 1])
+    assert not np.allclose(second[1, 0], first[1, 0])
 
 
 # --- vectors in an index version, and the query side -------------------------------------------
@@ -202,9 +219,10 @@ def test_vectors_align_with_the_versions_documents(starter_version, encoder):
     vectors = DocumentVectors.open(version_dir, index.document_count)
     assert vectors.matrix.dtype == np.float32 and isinstance(np.load(version_dir / "doc_vectors.npy", mmap_mode="r"), np.memmap)
     records = {doc.slug: doc for doc in starter_records()}
+    assert vectors.matrix.shape == (index.document_count, 2, 384)
     for doc in (0, index.document_count // 2, index.document_count - 1):
         record = records[index.doc_slug[doc]]
-        expected = encoder.encode([document_passage(record.title, record.text)])[0]
+        expected = encoder.encode(list(document_passages(record.title, record.text)))
         np.testing.assert_allclose(vectors.matrix[doc], expected, atol=1e-5)
     with pytest.raises(ValueError, match="rows"):
         DocumentVectors.open(version_dir, index.document_count + 1)

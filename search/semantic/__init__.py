@@ -1,9 +1,10 @@
-"""Meaning beyond shared words: one small-model vector per document (plain Python + numpy, no Django).
+"""Meaning beyond shared words: small-model vectors per document (plain Python + numpy, no Django).
 
-    build:  documents ─► passage (title, description, opening; ≤ 256 word pieces) ─► content-hash cache
-            ─► MiniLM (numpy forward pass) for new or changed passages only ─► doc_vectors.npy in the version
-    query:  query ─► MiniLM (loaded once per process) ─► cosine with every document vector ─► top documents,
-            for rank fusion with BM25's document ranking
+    build:  documents ─► two passages each (opening: title, description, start of the text; outline:
+            title and distinctive headings; ≤ 256 word pieces) ─► content-hash cache ─► MiniLM (numpy
+            forward pass) for new or changed passages only ─► doc_vectors.npy in the version
+    query:  query ─► MiniLM (loaded once per process) ─► cosine with each document's closer passage
+            ─► top documents, for rank fusion with BM25's document ranking
 
 Modules: model (the network and where its weights come from), passages (what of a document is
 encoded), cache (vectors by content hash), build (writing a version's vectors), ranking (query side).

@@ -1,9 +1,9 @@
-"""Build side: one vector per document, written into an index version as `doc_vectors.npy`.
+"""Build side: each document's passage vectors, written into an index version as `doc_vectors.npy`.
 
-Row i of doc_vectors.npy is the vector of the version's document i (the artifact's document
-order), L2-normalised float32, so a dot product is the cosine similarity. Vectors come from the
-content-hash cache when the document's passage is unchanged; only new or changed passages are
-encoded, in windows whose vectors go to the cache as soon as they are made (an interrupted first
+doc_vectors.npy has shape (documents, PASSAGES, 384): row i holds the vectors of the version's
+document i (the artifact's document order) for its opening and its outline (passages.py),
+L2-normalised float32, so a dot product is the cosine similarity. Vectors come from the
+content-hash cache when a passage is unchanged; only new or changed passages are encoded, in windows whose vectors go to the cache as soon as they are made (an interrupted first
 encoding resumes where it stopped) and stream into the artifact (memory stays bounded).
 """
 
@@ -19,23 +19,24 @@ import numpy as np
 
 from .cache import VectorCache
 from .model import DIMENSIONS, MAX_TOKENS, MiniLM, ModelUnavailable, model_id
-from .passages import PASSAGE_VERSION, document_passage, passage_hash
+from .passages import document_passages, passage_hash
 
 log = logging.getLogger(__name__)
 
 VECTORS = "doc_vectors"  # the array's name in the version directory
+PASSAGES = 2  # vectors per document: opening, outline
 FORWARD_VERSION = "numpy-1"  # change when the forward pass changes its output
 WINDOW = 256  # documents looked up, encoded and cached at a time
 BATCH = 8  # passages per forward pass: keeps attention scores (8 x 12 x 256 x 256 float32) under malloc's mmap threshold
 
 
 def cache_namespace() -> str:
-    spec = f"{model_id()}|{FORWARD_VERSION}|tokens={MAX_TOKENS}|passage={PASSAGE_VERSION}"
+    spec = f"{model_id()}|{FORWARD_VERSION}|tokens={MAX_TOKENS}"
     return "minilm-" + hashlib.blake2b(spec.encode(), digest_size=8).hexdigest()
 
 
-def _passage(doc) -> str:
-    return document_passage(doc.title, doc.text, getattr(doc, "description", "") or "")
+def _passages(doc) -> tuple[str, ...]:
+    return document_passages(doc.title, doc.text, getattr(doc, "description", "") or "")
 
 
 def add_document_vectors(
@@ -55,23 +56,23 @@ def add_document_vectors(
         log.warning("semantic vectors skipped: %s", exc)
         return None
     cache = VectorCache(cache_dir, namespace, DIMENSIONS)
-    stream = writer.array_stream(VECTORS, np.float32, (DIMENSIONS,))
+    stream = writer.array_stream(VECTORS, np.float32, (PASSAGES, DIMENSIONS))
     live: list[bytes] = []
     encoded = encode_seconds = 0
     try:
         for start in range(0, len(docs), WINDOW):
             window = [docs[i] for i in range(start, min(start + WINDOW, len(docs)))]
-            passages = [_passage(doc) for doc in window]
+            passages = [passage for doc in window for passage in _passages(doc)]
             keys = [passage_hash(p) for p in passages]
             live.extend(keys)
-            missing = [i for i, key in enumerate(keys) if key not in cache]
+            missing = list({key: i for i, key in enumerate(keys) if key not in cache}.values())  # once each
             if missing:
                 clock = time.perf_counter()
                 fresh = encoder.encode([passages[i] for i in missing], batch_size=BATCH)
                 encode_seconds += time.perf_counter() - clock
                 encoded += len(missing)
                 cache.add([keys[i] for i in missing], fresh)
-            stream.append(np.stack([cache.get(key) for key in keys]))
+            stream.append(np.stack([cache.get(key) for key in keys]).reshape(len(window), PASSAGES, DIMENSIONS))
             if progress:
                 progress(start + len(window), encoded)
     finally:
@@ -80,11 +81,12 @@ def add_document_vectors(
     info = {
         "model": namespace,
         "dimensions": DIMENSIONS,
+        "passages_per_document": PASSAGES,
         "documents": len(docs),
         "encoded": encoded,
-        "cached": len(docs) - encoded,
+        "cached": len(live) - encoded,
         "encode_seconds": round(encode_seconds, 3),
         "seconds": round(time.perf_counter() - started, 3),
     }
-    log.info("semantic vectors: %(documents)d documents, %(encoded)d encoded, %(cached)d from the cache", info)
+    log.info("semantic vectors: %(documents)d documents, %(encoded)d passages encoded, %(cached)d from the cache", info)
     return info

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .build import VECTORS
+from .build import PASSAGES, VECTORS
 from .model import DIMENSIONS, MiniLM, ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,13 @@ class DocumentRanking:
 
 
 class DocumentVectors:
-    """A version's doc_vectors.npy, memory-mapped; row i belongs to the version's document i."""
+    """A version's doc_vectors.npy, memory-mapped; row i holds the passage vectors of the version's document i."""
 
     def __init__(self, matrix: np.ndarray):
-        if matrix.ndim != 2 or matrix.shape[1] != DIMENSIONS or matrix.dtype != np.float32:
-            raise ValueError(f"doc vectors of shape {matrix.shape} and type {matrix.dtype}, expected (n, {DIMENSIONS}) float32")
+        if matrix.ndim != 3 or matrix.shape[1:] != (PASSAGES, DIMENSIONS) or matrix.dtype != np.float32:
+            raise ValueError(
+                f"doc vectors of shape {matrix.shape} and type {matrix.dtype}, expected (n, {PASSAGES}, {DIMENSIONS}) float32"
+            )
         self.matrix = matrix.view(np.ndarray)
 
     @classmethod
@@ -92,7 +94,8 @@ class DocumentVectors:
         return len(self.matrix)
 
     def similarities(self, query_vector: np.ndarray) -> np.ndarray:
-        return self.matrix @ query_vector
+        """Each document's cosine similarity to the query: that of its closest passage."""
+        return (self.matrix @ query_vector).max(axis=1)
 
     def top(self, query_vector: np.ndarray, k: int = 100, allowed: np.ndarray | None = None) -> DocumentRanking:
         """The k documents most similar to the query (ties by document number), optionally within a boolean mask."""
