@@ -89,8 +89,8 @@ def build_shared(out: Path) -> Path:
     if not semantic:
         raise SystemExit("the build made no vectors: is the model package installed? (see the log above)")
     print(f"build: {len(docs)} documents in {time.perf_counter() - start:.1f} s; semantic vectors: {semantic['encoded']} "
-          f"encoded in {semantic['encode_seconds']:.1f} s ({semantic['encoded'] / max(semantic['encode_seconds'], 1e-9):.1f} "
-          f"documents/s), {semantic['cached']} from the cache; timings {manifest['timings']}")
+          f"passages encoded in {semantic['encode_seconds']:.1f} s ({semantic['encoded'] / max(semantic['encode_seconds'], 1e-9):.1f} "
+          f"passages/s), {semantic['cached']} from the cache; timings {manifest['timings']}")
     return out / "index" / version
 
 
