@@ -17,9 +17,10 @@ ENV HOME=/home/user
 WORKDIR /home/user/app
 
 # Dependencies first (as root, into the system site-packages) so this layer is rebuilt only
-# when the lock changes. requirements.lock pins the whole closure with hashes (`make lock`).
+# when the lock changes. requirements.lock pins the whole closure with hashes (`make lock`), so
+# nothing is left to resolve (--no-deps).
 COPY requirements.lock .
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
 # The project (.dockerignore keeps out .venv, var, staticfiles, .git and caches).
 COPY --chown=user . .

@@ -2,7 +2,8 @@
 # `make test` (set up the test and benchmark tools too, and run the tests).
 VENV ?= .venv
 PY := $(VENV)/bin/python
-UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--override requirements-overrides.txt
 
 .PHONY: setup setup-dev run test bench lock
 
@@ -29,6 +30,8 @@ bench: setup-dev
 
 # Regenerate both locks from requirements.txt and requirements-dev.txt (the dev lock keeps every
 # runtime package at the runtime lock's version, so the tests run what the image installs).
+# A lock is the whole closure, so it is installed with --no-deps: requirements-overrides.txt drops
+# declared dependencies that are never used (PyTorch through sentence-transformers).
 lock: setup-dev
 	$(UV_COMPILE) requirements.txt -o requirements.lock
 	$(UV_COMPILE) requirements.txt requirements-dev.txt -c requirements.lock -o requirements-dev.lock

@@ -2,6 +2,11 @@
 
 import os
 
+# One BLAS thread per worker (read when a worker first imports numpy, after the fork): a query's
+# small matrix products (the semantic encoder) only lose time to thread hand-offs on two cores
+# shared by two workers, and threads would multiply with workers.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '7860')}"
 # Two cores: two processes of two threads. More threads per process only queue for the GIL
 # (measured: 4 threads gave a worse p99 and no more requests per second).

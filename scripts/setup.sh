@@ -26,7 +26,8 @@ command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null
 "$venv/bin/python" -m pip install -q --upgrade pip
 lock=requirements.lock
 [ "$mode" = dev ] && lock=requirements-dev.lock
-"$venv/bin/python" -m pip install -q --require-hashes -r "$lock"
+# The lock is the whole closure (see the Makefile's lock target): nothing else to resolve.
+"$venv/bin/python" -m pip install -q --require-hashes --no-deps -r "$lock"
 
 if [ "$mode" = dev ]; then
   missing=()

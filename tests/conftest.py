@@ -64,6 +64,18 @@ def _inline_query_logs(settings):
     query_logging._pending.clear()
 
 
+@pytest.fixture(scope="session")
+def semantic_cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("semantic-cache")
+
+
+@pytest.fixture(autouse=True)
+def _shared_semantic_cache(settings, semantic_cache_dir):
+    # Builds in tests share one vector cache, so the starter corpus is encoded once per session
+    # (when the model package is installed; without it builds skip the vectors).
+    settings.SEMANTIC_CACHE_DIR = semantic_cache_dir
+
+
 @pytest.fixture
 def index_dir(settings, tmp_path):
     """A fresh, empty index directory for this test, and a holder that forgets older ones."""

@@ -127,7 +127,7 @@ def test_copy_sources_exist_and_survive_dockerignore():
 
 def test_the_lock_is_installed_before_the_project_is_copied():
     install = index_of("RUN", lambda a: "pip install" in a and "-r requirements.lock" in a)
-    assert "--no-cache-dir" in STEPS[install][1] and "--require-hashes" in STEPS[install][1]
+    assert all(flag in STEPS[install][1] for flag in ("--no-cache-dir", "--require-hashes", "--no-deps"))
     copy_lock = index_of("COPY", lambda a: replay.copy_parts(a)[0] == ["requirements.lock"])
     copy_project = index_of("COPY", lambda a: "." in replay.copy_parts(a)[0])
     assert copy_lock < install < copy_project, "dependencies first, for layer caching"
@@ -170,6 +170,9 @@ def test_locks_pin_the_whole_closure_with_hashes():
     assert {d: runtime[d][0] for d in runtime} == {d: dev[d][0] for d in runtime}
     # Packages that only an extra brings in are part of the closure (jusText needs lxml[html_clean]).
     assert "lxml-html-clean" in runtime
+    # Declared but never used, so never installed (the image must not carry PyTorch).
+    for unused in ("torch", "sentence-transformers", "huggingface-hub"):
+        assert runtime.get(unused, ("", ""))[1] in ("", "sys_platform == 'never'"), unused
 
 
 def test_this_environment_matches_the_dev_lock():

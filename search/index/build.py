@@ -304,6 +304,7 @@ def build_index(
     progress: Callable[[int], None] | None = None,
     k1: float = K1,
     b: float = B,
+    semantic_cache=None,
 ) -> tuple[str, dict]:
     """Build and publish a version; returns (version, manifest). Raises on any failure.
 
@@ -313,6 +314,9 @@ def build_index(
 
     Memory stays bounded at millions of sentences: sentence text is streamed into the artifact
     as chunks arrive, `docs` is read once, and postings are sorted chunk by chunk.
+
+    With `semantic_cache` (a directory), the version also gets small-model vectors of each document
+    (search/semantic, read a second time from `docs`); skipped with a log line if the model is absent.
     """
     timings: dict[str, float] = {}
     started = clock = time.perf_counter()
@@ -435,6 +439,15 @@ def build_index(
         w.array("word_count", np.asarray([count for _, count in spelled], dtype=np.int64))
         w.text("punkt.json", punkt_json)
         timings["write"] = time.perf_counter() - clock
+        # --- semantic document vectors (search/semantic): optional, timed apart --------------
+        semantic = None
+        if semantic_cache is not None:
+            from ..semantic.build import add_document_vectors
+
+            clock = time.perf_counter()
+            semantic = add_document_vectors(docs, w, semantic_cache)
+            timings["semantic_vectors"] = time.perf_counter() - clock
+        # --- end of semantic document vectors ------------------------------------------------
         timings["total"] = time.perf_counter() - started
         manifest = {
             "analyzer_version": ANALYZER_VERSION,
@@ -454,6 +467,8 @@ def build_index(
             "created": datetime.now(timezone.utc).isoformat(),
             "timings": {k: round(v, 3) for k, v in timings.items()},
         }
+        if semantic:
+            manifest["semantic"] = semantic
         return version, writer.publish(manifest)
     except BaseException:
         writer.abandon()
