@@ -34,8 +34,9 @@ INDEX_BUILDING = "The search index is being built. Please try again in a minute.
 # empty rendering of it for results that arrive from /api/search.
 HIT_SKELETON = {
     "id": 0, "html": "", "coins": [], "coin_badges": [], "context_before": [], "context_after": [],
-    "sentiment": {"label": "neutral", "score": 0.0},
-    "document": {"id": 0, "title": "", "url": "", "source": "", "date": None},
+    "sentiment": {"label": "neutral", "score": 0.0}, "also_in": 0, "explain": {}, "best_match": False,
+    "best_match_sentences": [],
+    "document": {"id": 0, "title": "", "url": "", "source": "", "date": None, "identifiers": []},
 }
 
 
@@ -107,6 +108,7 @@ def search_page(request):
         "unfiltered_url": _search_url(search, coin=[], source=[], **{"from": None, "to": None}, page=1),
         "previous_url": _search_url(search, page=search.page - 1) if response.has_previous else "",
         "next_url": _search_url(search, page=search.page + 1) if response.has_next else "",
+        "explain_url": "" if search.explain else _search_url(search) + "&explain=1",
     })
 
 
@@ -128,6 +130,9 @@ def document_page(request, doc_id: int):
     url = index.doc_url[doc]
     return render(request, "search/document.html", {
         "doc_id": doc_id,
+        "identifiers": index.identifiers_of(doc),
+        "cites": _linked_documents(index, index.cites(doc)),
+        "cited_by": _linked_documents(index, index.cited_by(doc)),
         "title": index.doc_title[doc],
         "url": url if url.startswith(("http://", "https://")) else "",
         "source": index.sources[int(index.doc_source[doc])],
@@ -140,6 +145,13 @@ def document_page(request, doc_id: int):
         "key_terms": [words[t] for t in key_terms],
         "highlight_id": int(hit) if hit.isdigit() else None,
     })
+
+
+def _linked_documents(index, docs: list[int]) -> list[dict]:
+    """Documents for a "cites" / "cited by" list: internal links, identifiers first."""
+    rows = [{"id": int(index.doc_key[d]), "identifiers": index.identifiers_of(d), "title": index.doc_title[d]}
+            for d in docs]
+    return sorted(rows, key=lambda row: (not row["identifiers"], row["identifiers"], row["title"]))
 
 
 PAGES = {"about": "About", "faq": "Questions and answers", "privacy": "Privacy", "terms": "Terms of use"}

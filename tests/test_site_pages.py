@@ -234,7 +234,8 @@ def test_document_page_shows_metadata_sentences_terms_and_summary(client, site):
     html = response.content.decode()
     assert response.status_code == 200
     assert sum("search_document" in q["sql"] for q in queries.captured_queries) == 1
-    assert "<h1 id=\"doc-title\">Fee market change for ETH 1.0 chain</h1>" in html
+    assert '<h1 id="doc-title"><span class="doc-ident">EIP-1559</span> Fee market change for ETH 1.0 chain</h1>' in html
+    assert "<title>EIP-1559: Fee market change for ETH 1.0 chain — CryptoSights</title>" in html
     for text in ["Vitalik Buterin, Eric Conner", "<dd>Final</dd>", "<dd>CC0-1.0</dd>", "13 April 2019", "ethereum-eips"]:
         assert text in html, text
     assert 'href="https://eips.ethereum.org/EIPS/eip-1559" rel="noopener nofollow">Read the original</a>' in html

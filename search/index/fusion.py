@@ -1,0 +1,93 @@
+"""How a sentence's final score is made from its own BM25 and its document's evidence.
+
+    score = ( bm25 x role                        the sentence's own BM25 (the base of every score);
+                                                 role = role_weight for headings and reference lines
+            + section_weight x bm25(heading)      the heading of its section, when it matches too
+            + title_weight x bm25(title)          the query against the document's title
+            + doc_weight x bm25(document)         the query against the whole document
+            + authority_weight x authority        log(1 + N x PageRank) over the citation graph
+            + identifier_weight x pinned          the query names the document's identifier: its
+                                                 PINNED most relevant sentences (answers, not
+                                                 headings) are pinned to the top
+            + sum of weight x signal              named document rankings (e.g. "semantic")
+            ) x (1 + boost)                       visitors' feedback for this query
+
+Every weight is a named ranker parameter (search/rankers.py), so the tuner can learn it, and
+every part is reported by explain. With the defaults of RankParams (all weights 0, role 1) the
+score is BM25 exactly, as rank-bm25 computes it.
+
+Named document rankings are the hook for signals computed elsewhere: a provider returns one
+score per document (an array of length N documents, higher is better, e.g. cosine similarity of
+document vectors to the query); `RankParams.signal_weights` names the weight of each. Their
+documents need not match the query's words: `Evidence.extra_docs` lets a provider add candidate
+documents, whose sentences then compete on the other parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..nlp.roles import NOT_ANSWERS
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Per-query document evidence found above the engine (the query's identifiers, other rankings)."""
+
+    identified_docs: tuple[int, ...] = ()
+    signals: dict = field(default_factory=dict, hash=False, compare=False)  # name -> float array per document
+
+
+def not_answer_mask(roles: np.ndarray) -> np.ndarray:
+    mask = np.zeros(len(roles), dtype=bool)
+    for role in NOT_ANSWERS:
+        mask |= roles == role
+    return mask
+
+
+def section_scores(candidates: np.ndarray, bm25: np.ndarray, sections: np.ndarray) -> np.ndarray:
+    """For each candidate, the BM25 of the heading that opened its section (0 when that heading
+    did not match the query, or the sentence has no section)."""
+    out = np.zeros(len(candidates), dtype=np.float64)
+    has = sections >= 0
+    if not has.any():
+        return out
+    heads = sections[has]
+    at = np.searchsorted(candidates, heads)
+    at = np.minimum(at, len(candidates) - 1)
+    found = candidates[at] == heads
+    values = np.zeros(len(heads), dtype=np.float64)
+    values[found] = bm25[at[found]]
+    out[has] = values
+    return out
+
+
+PINNED = 3  # sentences of a named document pinned first: the best-match card
+
+
+def pinned_sentences(candidates: np.ndarray, docs: np.ndarray, scores: np.ndarray, identified, long_enough: np.ndarray,
+                     not_answers: np.ndarray) -> np.ndarray:
+    """1.0 for the PINNED best-scoring sentences of each identified document, else 0.0. Only
+    sentences that can be hits (long enough) count; answers (not headings or reference lines)
+    go first; ties go to the earlier sentence (a specification's opening says what it is)."""
+    pinned = np.zeros(len(candidates), dtype=np.float64)
+    for doc in identified:
+        mine = np.flatnonzero((docs == doc) & long_enough)
+        if not len(mine):
+            continue
+        order = np.lexsort((candidates[mine], -scores[mine], not_answers[mine]))
+        pinned[mine[order[:PINNED]]] = 1.0
+    return pinned
+
+
+def fuse(parts: dict[str, np.ndarray], boost: np.ndarray | None) -> np.ndarray:
+    """The total of the additive parts (in the order given), times (1 + boost)."""
+    names = list(parts)
+    total = parts[names[0]]
+    for name in names[1:]:
+        total = total + parts[name]
+    if boost is not None:
+        total = total * boost
+    return total
