@@ -28,7 +28,7 @@ OFF = {  # how each component is turned off
     "roles": {"role_weight": 1.0},
     "section": {"section_weight": 0.0},
     "duplicates": {"collapse_duplicates": False},
-    "document": {"doc_weight": 0.0},
+    "document": {"doc_weight": 0.0, "doc_k1": 0.0, "doc_b": 0.0},
     "authority": {"authority_weight": 0.0},
     "title": {"title_weight": 0.0},
 }
@@ -50,10 +50,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--qrels", type=Path, default=QRELS)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--starter", action="store_true",
+                        help="index the starter articles too (the question set judges some of them)")
     parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
                         help="evaluate the new default with these changes only (repeatable)")
     args = parser.parse_args()
-    index = shared_index(rebuild=args.rebuild)
+    index = shared_index(rebuild=args.rebuild, starter=args.starter)
     index.spelling_ready(wait=True)
     qrels = load_qrels(args.qrels)
     rows = variants()

@@ -56,6 +56,8 @@ class RankerConfig:
     role_weight: float = 1.0
     section_weight: float = 0.0
     doc_weight: float = 0.0
+    doc_k1: float = 0.0  # 0: the sentences' k1 and b
+    doc_b: float = 0.0
     authority_weight: float = 0.0
     identifier_weight: float = 0.0
     identifier_min_share: float = 1.0  # see query_identifiers.named_specs
@@ -69,6 +71,7 @@ class RankerConfig:
         return RankParams(
             k1=self.k1, b=self.b, title_weight=self.title_weight, min_terms=self.min_terms,
             role_weight=self.role_weight, section_weight=self.section_weight, doc_weight=self.doc_weight,
+            doc_k1=self.doc_k1, doc_b=self.doc_b,
             authority_weight=self.authority_weight, identifier_weight=self.identifier_weight,
             collapse_duplicates=self.collapse_duplicates,
             signal_weights=tuple(sorted((str(k), float(v)) for k, v in self.signal_weights.items())),
@@ -95,7 +98,8 @@ class RankerConfig:
             parts.append("spelling")
         if self.min_terms:
             parts.append(f"min_terms={self.min_terms}")
-        for name in ("role_weight", "section_weight", "doc_weight", "authority_weight", "identifier_weight"):
+        for name in ("role_weight", "section_weight", "doc_weight", "doc_k1", "doc_b", "authority_weight",
+                     "identifier_weight"):
             value, default = getattr(self, name), self.__dataclass_fields__[name].default
             if value != default:
                 parts.append(f"{name.removesuffix('_weight')}={value:g}")
@@ -126,7 +130,8 @@ PREVIOUS_DEFAULT = RankerConfig(
 # The same, plus identifiers named in the query, sentence roles, duplicate collapsing and
 # whole-document evidence (weights chosen on the known-item dev set: see the README).
 DEFAULT = PREVIOUS_DEFAULT.with_changes(
-    name="bm25-answers-v2", identifier_weight=1000.0,
+    name="bm25-answers-v2", identifier_weight=1000.0, role_weight=0.5, section_weight=0.1, doc_weight=1.0,
+    doc_k1=3.0, doc_b=0.75, authority_weight=0.5, collapse_duplicates=True,
 )
 
 
@@ -213,14 +218,18 @@ def ranker_set_challenger(name: str | None) -> None:
 
 
 def ensure_default_incumbent() -> None:
+    """A fresh site serves DEFAULT. A site still served by an earlier shipped default (origin
+    "default", never a tuned or staff ranker) moves on to this release's default."""
     from .models import Ranker
 
-    if Ranker.objects.filter(is_incumbent=True).exists():
+    incumbent = Ranker.objects.filter(is_incumbent=True).first()
+    if incumbent is not None and (incumbent.origin != "default" or incumbent.name == DEFAULT.name):
         return
     try:
         with transaction.atomic():
             if not Ranker.objects.filter(name=DEFAULT.name).exists():
                 Ranker.objects.create(name=DEFAULT.name, params=DEFAULT.params_json(), origin="default")
+            Ranker.objects.filter(is_incumbent=True).exclude(name=DEFAULT.name).update(is_incumbent=False)
             Ranker.objects.filter(name=DEFAULT.name).update(is_incumbent=True, promoted_at=timezone.now())
     except IntegrityError:
         pass  # another process did it first

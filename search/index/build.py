@@ -34,7 +34,7 @@ from ..nlp.sentences import TRAINING_SAMPLE_CHARS, SentenceSplitter, params_from
 from ..nlp.sentiment import _analyzer as _vader, sentiment_score
 from . import citations
 from .artifact import ArtifactWriter, encode_batch
-from .documents import document_postings, duplicate_groups, terms_fingerprint
+from .documents import document_idf, document_postings, duplicate_groups, terms_fingerprint
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
 WEIGHT_BLOCK = 1 << 22  # postings per block when computing BM25 weights (bounds temporaries)
@@ -420,7 +420,7 @@ def build_index(
         d_ptr, d_doc, d_tf = document_postings(ptr, post_sent, post_tf, arrays["sent_doc"])
         doc_len = np.bincount(arrays["sent_doc"], weights=sent_len, minlength=n_docs).astype(np.int32)
         doc_avg = float(doc_len.mean()) if n_docs else 0.0
-        d_idf = bm25_idf(np.diff(d_ptr), n_docs)
+        d_idf = document_idf(np.diff(d_ptr), n_docs)
         d_term_sorted = np.repeat(np.arange(n_terms), np.diff(d_ptr))
         d_weights = bm25_weights(d_idf[d_term_sorted], d_tf, doc_len[d_doc], doc_avg or 1.0, k1, b).astype(np.float32)
         timings["postings"] = time.perf_counter() - clock

@@ -45,6 +45,8 @@ class RankParams:
     role_weight: float = 1.0  # multiplies headings' and reference lines' own scores
     section_weight: float = 0.0  # share of the section heading's BM25 lent to its sentences
     doc_weight: float = 0.0  # the query's BM25 against the whole document
+    doc_k1: float = 0.0  # that BM25's k1 and b over documents (0: the sentences' k1 and b)
+    doc_b: float = 0.0
     authority_weight: float = 0.0  # citation-graph authority
     identifier_weight: float = 0.0  # the query names the document's identifier
     collapse_duplicates: bool = False  # near-identical sentences of several documents shown once
@@ -465,17 +467,18 @@ class Index:
 
     def _document_scores(self, term_counts: Counter, params: RankParams) -> np.ndarray:
         """BM25 of the query against every whole document (documents.py's postings)."""
+        k1, b = params.doc_k1 or params.k1, params.doc_b or params.b
         scores = np.zeros(self.document_count, dtype=np.float64)
         for tid, count in term_counts.items():
             start, end = int(self.docp_ptr[tid]), int(self.docp_ptr[tid + 1])
             if start == end:
                 continue
             docs = self.docp_doc[start:end]
-            if params.k1 == self.params["k1"] and params.b == self.params["b"]:
+            if k1 == self.params["k1"] and b == self.params["b"]:
                 weights = self.docp_weight[start:end]
             else:
                 weights = bm25_weights(float(self.docp_idf[tid]), self.docp_tf[start:end], self.doc_len[docs],
-                                       self.doc_avg, params.k1, params.b)
+                                       self.doc_avg, k1, b)
             scores[docs] += weights * count
         return scores
 

@@ -23,7 +23,7 @@ _LIST_RE = re.compile(r"^(?:[-*+•]|\d{1,3}[.)]|\[\d{1,3}\]|\(\d{1,3}\)|[a-z][.
 _NUMBERED_HEADING_RE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Z]\.)\s+\S")
 _REFERENCE_SECTION_RE = re.compile(
     r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:references?|citations?|footnotes?|notes|bibliography|see also|"
-    r"related (?:work|eips|ercs|bips|specifications)|further reading|links|acknowledg\w*)\s*:?$",
+    r"related (?:work|eips|ercs|bips|specifications)|further reading|acknowledg\w*)\s*:?$",
     re.I,
 )
 _CODE_START_RE = re.compile(
@@ -33,6 +33,8 @@ _CODE_START_RE = re.compile(
 _URL_RE = re.compile(r"https?://|www\.", re.I)
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 MAX_HEADING_WORDS = 12
+# A line ending in one of these leads into something (a formula or list the corpus dropped).
+_LEAD_IN_ENDINGS = frozenset("is are be the a an of to for and or with by as in on at from that which such where".split())
 
 
 def _letter_share(line: str) -> float:
@@ -51,7 +53,9 @@ def _is_code(line: str) -> bool:
 
 def _is_heading(line: str) -> bool:
     words = line.split()
-    if not words or len(words) > MAX_HEADING_WORDS or line[-1] in ".!?;,":
+    if not words or len(words) > MAX_HEADING_WORDS or line[-1] in ".!?;,:":
+        return False
+    if len(words) > 1 and words[-1].lower() in _LEAD_IN_ENDINGS:
         return False
     if len(_WORD_RE.findall(line)) == 0:
         return False
@@ -67,7 +71,7 @@ def _is_reference(content: str) -> bool:
     words = content.split()
     if len(words) > 25:
         return False
-    return bool(MENTION_RE.match(content)) or content.startswith(("[", "^"))
+    return bool(MENTION_RE.match(content)) or bool(re.match(r"^(?:\[\d{1,3}\]|\^)", content))
 
 
 class LineClassifier:
@@ -93,7 +97,8 @@ class LineClassifier:
             return LIST_ITEM
         if _is_code(line):
             return CODE
-        if _is_heading(line):
+        if _is_heading(line) and not (self.in_references and ("," in line or len(line.split()) > 5)):
+            # (in a references section, "Buterin, V. A note on fees" is an entry, not a heading)
             self.in_references = bool(_REFERENCE_SECTION_RE.match(line.lstrip("#").strip()))
             return HEADING
         if self.in_references and (len(line.split()) <= 40 or _URL_RE.search(line)):
