@@ -50,7 +50,8 @@ def shared_index(*, rebuild: bool = False, workers: int = 2, verbose: bool = Tru
                 print(f"cached index unusable ({exc}); rebuilding", file=sys.stderr)
     shutil.rmtree(directory, ignore_errors=True)
     started = time.perf_counter()
-    version, manifest = build_index(_records(starter), directory, workers=workers, k1=DEFAULT.k1, b=DEFAULT.b)
+    version, manifest = build_index(_records(starter), directory, workers=workers, k1=DEFAULT.k1, b=DEFAULT.b,
+                                    doc_k1=DEFAULT.doc_k1 or None, doc_b=DEFAULT.doc_b or None)
     if verbose:
         counts = manifest["counts"]
         print(f"built {counts['documents']} documents, {counts['sentences']} sentences in "

@@ -147,6 +147,17 @@ def test_heading_and_reference_hits_are_demoted(corpus_index):
     assert demoted[1][at] == pytest.approx(plain[1][at] * 0.5)
 
 
+def test_section_scores_lend_each_matching_heading_to_its_sentences(corpus_index):
+    idx = corpus_index
+    terms = analyze("transfer tokens address")
+    candidates, parts, _ = idx.score_parts(terms, RankParams(section_weight=1.0))
+    bm25 = dict(zip(candidates.tolist(), parts["bm25"].tolist()))
+    expected = [bm25.get(int(idx.sent_section[sid]), 0.0) if int(idx.sent_section[sid]) >= 0 else 0.0
+                for sid in candidates.tolist()]
+    assert parts["section"].tolist() == pytest.approx(expected)
+    assert any(expected)  # the "Transfer" heading matched and lent its score
+
+
 def test_fusion_parts_add_up_and_each_weight_matters(corpus_index):
     idx = corpus_index
     terms = analyze("tokens transferred approved")

@@ -34,7 +34,7 @@ from ..nlp.sentences import TRAINING_SAMPLE_CHARS, SentenceSplitter, params_from
 from ..nlp.sentiment import _analyzer as _vader, sentiment_score
 from . import citations
 from .artifact import ArtifactWriter, encode_batch
-from .documents import document_idf, document_postings, duplicate_groups, terms_fingerprint
+from .documents import section_ends, document_idf, document_postings, duplicate_groups, terms_fingerprint
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
 WEIGHT_BLOCK = 1 << 22  # postings per block when computing BM25 weights (bounds temporaries)
@@ -320,12 +320,15 @@ def build_index(
     progress: Callable[[int], None] | None = None,
     k1: float = K1,
     b: float = B,
+    doc_k1: float | None = None,
+    doc_b: float | None = None,
 ) -> tuple[str, dict]:
     """Build and publish a version; returns (version, manifest). Raises on any failure.
 
     `k1` and `b` are the parameters whose weights are precomputed (rank-bm25's by default; the
     site passes its serving ranker's, so the common query needs no re-weighting). Other values
-    still work at query time, from the stored term frequencies.
+    still work at query time, from the stored term frequencies. `doc_k1` and `doc_b` (default: k1
+    and b) are those of the whole-document BM25 weights (documents.py).
 
     Memory stays bounded at millions of sentences: sentence text is streamed into the artifact
     as chunks arrive, `docs` is read once, and postings are sorted chunk by chunk.
@@ -422,7 +425,8 @@ def build_index(
         doc_avg = float(doc_len.mean()) if n_docs else 0.0
         d_idf = document_idf(np.diff(d_ptr), n_docs)
         d_term_sorted = np.repeat(np.arange(n_terms), np.diff(d_ptr))
-        d_weights = bm25_weights(d_idf[d_term_sorted], d_tf, doc_len[d_doc], doc_avg or 1.0, k1, b).astype(np.float32)
+        doc_k1, doc_b = doc_k1 or k1, doc_b or b
+        d_weights = bm25_weights(d_idf[d_term_sorted], d_tf, doc_len[d_doc], doc_avg or 1.0, doc_k1, doc_b).astype(np.float32)
         timings["postings"] = time.perf_counter() - clock
         clock = time.perf_counter()
 
@@ -470,6 +474,7 @@ def build_index(
         w.array("ident_doc", np.asarray([d for _, d in ident_pairs], dtype=np.int32))
         w.array("sent_role", arrays["role"].astype(np.uint8))
         w.array("sent_section", sent_section)
+        w.array("section_end", section_ends(sent_section))
         w.array("sent_dup", dup_of)
         w.array("sent_dup_docs", dup_docs)
         w.array("docp_ptr", d_ptr)
@@ -492,7 +497,7 @@ def build_index(
         timings["total"] = time.perf_counter() - started
         manifest = {
             "analyzer_version": ANALYZER_VERSION,
-            "params": {"k1": k1, "b": b, "epsilon": EPSILON},
+            "params": {"k1": k1, "b": b, "epsilon": EPSILON, "doc_k1": doc_k1, "doc_b": doc_b},
             "counts": {
                 "documents": n_docs,
                 "sentences": n_sent,

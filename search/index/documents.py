@@ -59,6 +59,16 @@ def document_idf(df: np.ndarray, n: int) -> np.ndarray:
     return np.log1p((n - df + 0.5) / (df + 0.5)) * (df > 0)
 
 
+def section_ends(sent_section: np.ndarray) -> np.ndarray:
+    """For each heading sentence h, the id just past the last sentence of its section (h + 1 when
+    it has none); other sentences get their own id + 1. A section is contiguous, so the query
+    can find a heading's section among the candidates with two binary searches."""
+    ends = np.arange(1, len(sent_section) + 1, dtype=np.int32)
+    member = np.flatnonzero(sent_section >= 0)
+    np.maximum.at(ends, sent_section[member], (member + 1).astype(np.int32))
+    return ends
+
+
 def duplicate_groups(fingerprints: np.ndarray, sent_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(representative, documents): for each sentence, the id of the first sentence with the same
     fingerprint (itself when unique or ungrouped), and how many distinct documents its group

@@ -121,6 +121,7 @@ class Index:
         self.doc_ident = artifact.load_strings(self.path, "doc_ident")
         self.ident_key, self.ident_doc = load("ident_key"), load("ident_doc")
         self.sent_role, self.sent_section = load("sent_role"), load("sent_section")
+        self.section_end = load("section_end")
         self.sent_dup, self.sent_dup_docs = load("sent_dup"), load("sent_dup_docs")
         self.docp_ptr, self.docp_doc, self.docp_weight = load("docp_ptr"), load("docp_doc"), load("docp_weight")
         self.docp_tf, self.docp_idf, self.doc_len = load("docp_tf"), load("docp_idf"), load("doc_len")
@@ -136,6 +137,10 @@ class Index:
         self._post_weight, self._sent_doc = plain(self.post_weight), plain(self.sent_doc)
         self._sent_coins, self._sent_len, self._post_tf = plain(self.sent_coins), plain(self.sent_len), plain(self.post_tf)
         self._term_offsets, self._term_blob = plain(self.terms.offsets), plain(self.terms.blob)
+        self._sent_role, self._section_end = plain(self.sent_role), plain(self.section_end)
+        self._doc_authority, self._sent_dup = plain(self.doc_authority), plain(self.sent_dup)
+        self._docp_ptr, self._docp_doc, self._docp_weight = plain(self.docp_ptr), plain(self.docp_doc), plain(self.docp_weight)
+        self._title_ptr, self._title_doc, self._title_weight = plain(self.title_ptr), plain(self.title_doc), plain(self.title_weight)
         self._term_cache: dict[str, int] = {}
         self._spelling = None
         self._spelling_thread: threading.Thread | None = None
@@ -360,22 +365,23 @@ class Index:
         """The additive parts of fusion.py's formula that this ranker uses (BM25 first)."""
         docs = self._sent_doc[candidates]
         role = None
+        roles = self._sent_role[candidates] if (params.role_weight != 1.0 or params.section_weight or identified) else None
         if params.role_weight != 1.0:
-            role = np.where(fusion.not_answer_mask(self.sent_role[candidates]), params.role_weight, 1.0)
+            role = np.where(fusion.not_answer_mask(roles), params.role_weight, 1.0)
         parts = {"bm25": bm25 if role is None else bm25 * role}
         if params.section_weight:
             parts["section"] = params.section_weight * fusion.section_scores(
-                candidates, bm25, self.sent_section[candidates])
+                candidates, bm25, roles, self._section_end)
         if params.title_weight:
             parts["title"] = params.title_weight * self._title_scores(term_counts, params)[docs]
         if params.doc_weight:
             parts["document"] = params.doc_weight * self._document_scores(term_counts, params)[docs]
         if params.authority_weight:
-            parts["authority"] = params.authority_weight * self.doc_authority[docs].astype(np.float64)
+            parts["authority"] = params.authority_weight * self._doc_authority[docs].astype(np.float64)
         if identified:
             parts["identifier"] = params.identifier_weight * fusion.pinned_sentences(
                 candidates, docs, fusion.fuse(parts, None), identified, self._sent_len[candidates] >= params.min_terms,
-                fusion.not_answer_mask(self.sent_role[candidates]))
+                fusion.not_answer_mask(roles))
         for name, weight in params.signal_weights:
             signal = (evidence.signals.get(name) if evidence else None)
             if weight and signal is not None:
@@ -432,12 +438,12 @@ class Index:
     def _title_scores(self, term_counts: Counter, params: RankParams) -> np.ndarray:
         scores = np.zeros(self.document_count, dtype=np.float64)
         for tid, count in term_counts.items():
-            start, end = int(self.title_ptr[tid]), int(self.title_ptr[tid + 1])
+            start, end = int(self._title_ptr[tid]), int(self._title_ptr[tid + 1])
             if start == end:
                 continue
-            docs = self.title_doc[start:end]
+            docs = self._title_doc[start:end]
             if params.k1 == self.params["k1"] and params.b == self.params["b"]:
-                weights = self.title_weight[start:end]
+                weights = self._title_weight[start:end]
             else:
                 weights = bm25_weights(
                     float(self.title_idf[tid]), self.title_tf[start:end], self.doc_title_len[docs],
@@ -468,14 +474,16 @@ class Index:
     def _document_scores(self, term_counts: Counter, params: RankParams) -> np.ndarray:
         """BM25 of the query against every whole document (documents.py's postings)."""
         k1, b = params.doc_k1 or params.k1, params.doc_b or params.b
+        stored = (k1, b) == (self.params.get("doc_k1", self.params["k1"]), self.params.get("doc_b", self.params["b"]))
         scores = np.zeros(self.document_count, dtype=np.float64)
+        ptr, doc_ids = self._docp_ptr, self._docp_doc
         for tid, count in term_counts.items():
-            start, end = int(self.docp_ptr[tid]), int(self.docp_ptr[tid + 1])
+            start, end = int(ptr[tid]), int(ptr[tid + 1])
             if start == end:
                 continue
-            docs = self.docp_doc[start:end]
-            if k1 == self.params["k1"] and b == self.params["b"]:
-                weights = self.docp_weight[start:end]
+            docs = doc_ids[start:end]
+            if stored:
+                weights = self._docp_weight[start:end]
             else:
                 weights = bm25_weights(float(self.docp_idf[tid]), self.docp_tf[start:end], self.doc_len[docs],
                                        self.doc_avg, k1, b)
@@ -561,7 +569,7 @@ class Index:
 
     def _first_of_duplicates(self, candidates: np.ndarray, order: np.ndarray) -> np.ndarray:
         """`order` without the sentences whose duplicate group already appeared earlier in it."""
-        groups = self.sent_dup[candidates[order]]
+        groups = self._sent_dup[candidates[order]]
         _, first = np.unique(groups, return_index=True)
         return order[np.sort(first)]
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..nlp.roles import NOT_ANSWERS
+from ..nlp.roles import HEADING, NOT_ANSWERS
 
 
 @dataclass(frozen=True)
@@ -47,21 +47,26 @@ def not_answer_mask(roles: np.ndarray) -> np.ndarray:
     return mask
 
 
-def section_scores(candidates: np.ndarray, bm25: np.ndarray, sections: np.ndarray) -> np.ndarray:
+def section_scores(candidates: np.ndarray, bm25: np.ndarray, roles: np.ndarray, section_end: np.ndarray) -> np.ndarray:
     """For each candidate, the BM25 of the heading that opened its section (0 when that heading
-    did not match the query, or the sentence has no section)."""
-    out = np.zeros(len(candidates), dtype=np.float64)
-    has = sections >= 0
-    if not has.any():
-        return out
-    heads = sections[has]
-    at = np.searchsorted(candidates, heads)
-    at = np.minimum(at, len(candidates) - 1)
-    found = candidates[at] == heads
-    values = np.zeros(len(heads), dtype=np.float64)
-    values[found] = bm25[at[found]]
-    out[has] = values
-    return out
+    did not match the query, or the sentence has no section). A section is the run of sentences
+    after its heading up to section_end (build time), so each matching heading adds its score to
+    one contiguous run of candidates: two binary searches per heading and one cumulative sum,
+    not a search per candidate."""
+    heads = np.flatnonzero(roles == HEADING)
+    if not len(heads):
+        return np.zeros(len(candidates), dtype=np.float64)
+    head_ids = candidates[heads]
+    low = np.searchsorted(candidates, head_ids + 1)
+    high = np.searchsorted(candidates, section_end[head_ids])
+    # Sections do not overlap: mark each run with its heading's number (+1), exactly, in integers.
+    marks = np.zeros(len(candidates) + 1, dtype=np.int64)
+    number = np.arange(1, len(heads) + 1, dtype=np.int64)
+    np.add.at(marks, low, number)
+    np.add.at(marks, high, -number)
+    owner = np.cumsum(marks[:-1])
+    values = np.concatenate(([0.0], bm25[heads]))
+    return values[owner]
 
 
 PINNED = 3  # sentences of a named document pinned first: the best-match card
