@@ -19,6 +19,7 @@ from datetime import date
 
 
 from .index.engine import Filters, Index
+from .doc_signals import signals_for
 from .index.fusion import Evidence
 from .interleaving import team_draft
 from .nlp.analyzer import analyze, analyze_spans
@@ -271,8 +272,6 @@ def _ranking_inputs(index: Index, request: SearchRequest, ranker: RankerConfig, 
     expansions = expansion_terms(ranker, terms)
     if ranker.spelling:
         expansions.update({term: 1.0 for term in corrected_terms if term not in terms})
-    from .doc_signals import signals_for
-
     evidence = Evidence(identified_docs=named.docs, signals=signals_for(index, request.q, ranker))
     return {"expansions": expansions, "doc_boost": doc_boosts(index, ranker, request.q), "evidence": evidence}
 
@@ -400,7 +399,8 @@ def _answer(index: Index, request: SearchRequest, ranker: RankerConfig, challeng
         for i, (sid, score) in enumerate(zip(ranking.sentence_ids, ranking.scores))
     ]
     named = ranked_request.named
-    if hits and named.docs and ranker.identifier_weight and int(index.sent_doc[hits[0]["id"]]) in named.docs:
+    if (hits and request.page == 1 and request.sort == "relevance" and named.docs and ranker.identifier_weight
+            and int(index.sent_doc[hits[0]["id"]]) in named.docs):
         mark_best_match(index, hits, term_set)
     if request.explain and hits:
         add_explanations(index, request, ranker, ranked_request, hits)
