@@ -163,8 +163,11 @@ def test_fusion_parts_add_up_and_each_weight_matters(corpus_index):
     terms = analyze("tokens transferred approved")
     params = RankParams(k1=0.9, b=0.5, title_weight=0.5, role_weight=0.5, section_weight=0.3, doc_weight=1.0,
                         authority_weight=0.5)
-    candidates, parts, boost = idx.score_parts(terms, params, doc_boost={doc(idx, "erc-9001"): 1.0})
+    candidates, parts, boost = idx.score_parts(terms, params, doc_boost={doc(idx, "erc-9001"): 1.0}, separate=True)
     assert set(parts) == {"bm25", "section", "title", "document", "authority"}
+    combined = idx.score_parts(terms, params, doc_boost={doc(idx, "erc-9001"): 1.0})[1]
+    assert set(combined) == {"bm25", "section", "documents"}  # document-level parts gathered once
+    assert combined["documents"] == pytest.approx(parts["title"] + parts["document"] + parts["authority"])
     candidates2, total = idx.score(terms, params, doc_boost={doc(idx, "erc-9001"): 1.0})
     assert list(candidates) == list(candidates2)
     assert total == pytest.approx(sum(parts.values()) * boost)
@@ -196,7 +199,7 @@ def test_named_document_signals_are_fused_by_weight(corpus_index):
         assert idx.doc_slug[int(idx.sent_doc[off.sentence_ids[0]])] != "article"
         evidence = Evidence(signals={"test-signal": provider(idx, "")})
         parts = idx.score_parts(analyze("tokens"), RankParams(signal_weights=(("test-signal", 2.0),)),
-                                evidence=evidence)[1]
+                                evidence=evidence, separate=True)[1]
         assert "test-signal" in parts and parts["test-signal"].max() == 2.0
     finally:
         unregister("test-signal")

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..nlp.analyzer import ANALYZER_VERSION, analyze
+from ..nlp.roles import NAMES as ROLE_NAMES
 from . import artifact, fusion
 from .allocator import tune_malloc
 from .build import NO_DATE, bm25_weights, term_hash
@@ -325,7 +326,7 @@ class Index:
         return candidates, fusion.fuse(parts, boost)
 
     def score_parts(self, terms, params: RankParams = RankParams(), *, expansions=None, doc_boost=None,
-                    evidence: fusion.Evidence | None = None):
+                    evidence: fusion.Evidence | None = None, separate: bool = False):
         """(candidates, {part name: array over candidates}, boost factor array or None)."""
         id_parts, weight_parts = [], []
         term_counts: Counter = Counter(t for t in (self.term_id(term) for term in terms) if t >= 0)
@@ -352,7 +353,7 @@ class Index:
             candidates, scores = id_parts[0], np.asarray(weight_parts[0], dtype=np.float64)
         else:
             candidates, scores = self._accumulate(id_parts, weight_parts)
-        parts = self._fusion_parts(candidates, scores, term_counts, params, evidence, identified)
+        parts = self._fusion_parts(candidates, scores, term_counts, params, evidence, identified, separate)
         boost = None
         if doc_boost:
             factors = np.ones(self.document_count, dtype=np.float64)
@@ -361,38 +362,53 @@ class Index:
             boost = factors[self._sent_doc[candidates]]
         return candidates, parts, boost
 
-    def _fusion_parts(self, candidates, bm25, term_counts, params: RankParams, evidence, identified) -> dict:
-        """The additive parts of fusion.py's formula that this ranker uses (BM25 first)."""
-        docs = self._sent_doc[candidates]
-        role = None
-        roles = self._sent_role[candidates] if (params.role_weight != 1.0 or params.section_weight or identified) else None
+    def _fusion_parts(self, candidates, bm25, term_counts, params: RankParams, evidence, identified,
+                      separate: bool = False) -> dict:
+        """The additive parts of fusion.py's formula that this ranker uses (BM25 first).
+
+        The document-level parts (title, document, authority, named signals) are one value per
+        document: they are added per document and gathered onto the candidates once, as the part
+        "documents", unless `separate` (explain) asks for each on its own.
+        """
+        roles = None
+        if params.role_weight != 1.0 or params.section_weight or identified:
+            roles = self._sent_role[candidates]
+        parts = {"bm25": bm25}
         if params.role_weight != 1.0:
-            role = np.where(fusion.not_answer_mask(roles), params.role_weight, 1.0)
-        parts = {"bm25": bm25 if role is None else bm25 * role}
+            factors = np.ones(len(ROLE_NAMES), dtype=np.float64)
+            factors[list(fusion.NOT_ANSWERS)] = params.role_weight
+            parts["bm25"] = bm25 * factors[roles]
         if params.section_weight:
-            parts["section"] = params.section_weight * fusion.section_scores(
-                candidates, bm25, roles, self._section_end)
+            lent = fusion.section_scores(candidates, bm25, roles, self._section_end)
+            if lent is not None or separate:
+                parts["section"] = params.section_weight * (lent if lent is not None else np.zeros(len(candidates)))
+        per_doc = {}
         if params.title_weight:
-            parts["title"] = params.title_weight * self._title_scores(term_counts, params)[docs]
+            per_doc["title"] = params.title_weight * self._title_scores(term_counts, params)
         if params.doc_weight:
-            parts["document"] = params.doc_weight * self._document_scores(term_counts, params)[docs]
+            per_doc["document"] = params.doc_weight * self._document_scores(term_counts, params)
         if params.authority_weight:
-            parts["authority"] = params.authority_weight * self._doc_authority[docs].astype(np.float64)
+            per_doc["authority"] = params.authority_weight * self._doc_authority.astype(np.float64)
+        for name, weight in params.signal_weights:
+            signal = (evidence.signals.get(name) if evidence else None)
+            if weight and signal is not None:
+                per_doc[name] = weight * np.asarray(signal, dtype=np.float64)
+        docs = self._sent_doc[candidates] if (per_doc or identified) else None
+        if separate:
+            parts.update({name: values[docs] for name, values in per_doc.items()})
+        elif per_doc:
+            parts["documents"] = fusion.fuse(per_doc, None)[docs]
         if identified:
             parts["identifier"] = params.identifier_weight * fusion.pinned_sentences(
                 candidates, docs, fusion.fuse(parts, None), identified, self._sent_len[candidates] >= params.min_terms,
                 fusion.not_answer_mask(roles))
-        for name, weight in params.signal_weights:
-            signal = (evidence.signals.get(name) if evidence else None)
-            if weight and signal is not None:
-                parts[name] = weight * np.asarray(signal, dtype=np.float64)[docs]
         return parts
 
     def explain(self, terms, sentence_ids: list[int], params: RankParams = RankParams(), *, expansions=None,
                 doc_boost=None, evidence: fusion.Evidence | None = None) -> dict[int, dict]:
         """Each given sentence's score parts (as fusion.py adds them up) and its total."""
         candidates, parts, boost = self.score_parts(terms, params, expansions=expansions, doc_boost=doc_boost,
-                                                    evidence=evidence)
+                                                    evidence=evidence, separate=True)
         out = {}
         if not parts:
             return out
@@ -613,9 +629,7 @@ def _has(postings_doc: np.ndarray, start: int, end: int, doc: int) -> bool:
 
 
 def _role_name(role: int) -> str:
-    from ..nlp.roles import NAMES
-
-    return NAMES[role] if role < len(NAMES) else "prose"
+    return ROLE_NAMES[role] if role < len(ROLE_NAMES) else "prose"
 
 
 def _paged_with_cap(docs: np.ndarray, per_doc: int, page_size: int, wanted: int) -> np.ndarray:

@@ -47,15 +47,16 @@ def not_answer_mask(roles: np.ndarray) -> np.ndarray:
     return mask
 
 
-def section_scores(candidates: np.ndarray, bm25: np.ndarray, roles: np.ndarray, section_end: np.ndarray) -> np.ndarray:
+def section_scores(candidates: np.ndarray, bm25: np.ndarray, roles: np.ndarray,
+                   section_end: np.ndarray) -> np.ndarray | None:
     """For each candidate, the BM25 of the heading that opened its section (0 when that heading
-    did not match the query, or the sentence has no section). A section is the run of sentences
+    did not match the query, or the sentence has no section); None when no heading matched. A section is the run of sentences
     after its heading up to section_end (build time), so each matching heading adds its score to
     one contiguous run of candidates: two binary searches per heading and one cumulative sum,
     not a search per candidate."""
     heads = np.flatnonzero(roles == HEADING)
     if not len(heads):
-        return np.zeros(len(candidates), dtype=np.float64)
+        return None
     head_ids = candidates[heads]
     low = np.searchsorted(candidates, head_ids + 1)
     high = np.searchsorted(candidates, section_end[head_ids])
