@@ -19,7 +19,7 @@ from datetime import date
 
 
 from .index.engine import Filters, Index
-from .doc_signals import signals_for
+from .doc_signals import extra_documents, signals_for
 from .index.fusion import Evidence
 from .interleaving import team_draft
 from .nlp.analyzer import analyze, analyze_spans
@@ -272,7 +272,8 @@ def _ranking_inputs(index: Index, request: SearchRequest, ranker: RankerConfig, 
     expansions = expansion_terms(ranker, terms)
     if ranker.spelling:
         expansions.update({term: 1.0 for term in corrected_terms if term not in terms})
-    evidence = Evidence(identified_docs=named.docs, signals=signals_for(index, request.q, ranker))
+    signals = signals_for(index, request.q, ranker)
+    evidence = Evidence(identified_docs=named.docs, extra_docs=extra_documents(signals), signals=signals)
     return {"expansions": expansions, "doc_boost": doc_boosts(index, ranker, request.q), "evidence": evidence}
 
 

@@ -1,10 +1,11 @@
 """Queries that name a specification: "BIP32", "erc 20", "how does EIP-1559 burn fees?".
 
 The named document is the answer people expect first. This module finds the identifiers in a
-query (every spelling, search/nlp/identifiers.py), the indexed documents that own them, and the
-query's terms with each identifier in its canonical index form, so that:
-the engine adds the sentences of the documents the query is about as candidates and ranks them
-first (RankParams.identifier_weight), ordered by their BM25 for the rest of the question.
+query (every spelling, search/nlp/identifiers.py), the indexed documents that own them, which of
+them the query is about, and the query's terms with each identifier in its canonical index form.
+The engine then adds the sentences of the documents the query is about as candidates and pins
+the best of them first (RankParams.identifier_weight), ordered by their BM25 for the rest of the
+question.
 """
 
 from __future__ import annotations

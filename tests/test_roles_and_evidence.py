@@ -194,6 +194,10 @@ def test_named_document_signals_are_fused_by_weight(corpus_index):
         ranker = PREVIOUS_DEFAULT.with_changes(name="signal", signal_weights={"test-signal": 50.0}, min_terms=0)
         ranking = rank_request(idx, SearchRequest(q="tokens"), ranker, limit=5, page_size=5).ranking
         assert idx.doc_slug[int(idx.sent_doc[ranking.sentence_ids[0]])] == "article"
+        # The signal's best document becomes a candidate even when it shares no word with the query.
+        found = rank_request(idx, SearchRequest(q="approvals"), ranker, limit=5, page_size=5).ranking
+        assert "article" in {idx.doc_slug[int(idx.sent_doc[s])] for s in found.sentence_ids}
+        assert not idx.document_scores(analyze("approvals"))[article]
         off = rank_request(idx, SearchRequest(q="tokens"), PREVIOUS_DEFAULT.with_changes(name="p", min_terms=0),
                            limit=5, page_size=5).ranking
         assert idx.doc_slug[int(idx.sent_doc[off.sentence_ids[0]])] != "article"

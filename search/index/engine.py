@@ -343,7 +343,8 @@ class Index:
             weights = self._weights(start, end, tid, params)
             weight_parts.append(weights if count == 1 else weights * count)
         identified = evidence.identified_docs if (evidence and params.identifier_weight) else ()
-        for doc in identified:  # the named document's sentences compete even without a shared word
+        extra = tuple(d for d in evidence.extra_docs if d not in identified) if evidence else ()
+        for doc in (*identified, *extra):  # these documents' sentences compete even without a shared word
             first, last = int(self.doc_first_sent[doc]), int(self.doc_first_sent[doc + 1])
             id_parts.append(np.arange(first, last, dtype=np.int32))
             weight_parts.append(np.zeros(last - first, dtype=np.float64))

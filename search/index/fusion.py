@@ -19,8 +19,10 @@ score is BM25 exactly, as rank-bm25 computes it.
 Named document rankings are the hook for signals computed elsewhere: a provider returns one
 score per document (an array of length N documents, higher is better, e.g. cosine similarity of
 document vectors to the query); `RankParams.signal_weights` names the weight of each. Their
-documents need not match the query's words: `Evidence.extra_docs` lets a provider add candidate
-documents, whose sentences then compete on the other parts.
+documents need not match the query's words: `Evidence.extra_docs` (the best few documents of each
+weighted signal, search/doc_signals.py) become candidates too, their sentences competing on the
+other parts. Without explain, the document-level parts are summed per document and gathered
+onto the candidates once, as the part "documents".
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Evidence:
     """Per-query document evidence found above the engine (the query's identifiers, other rankings)."""
 
     identified_docs: tuple[int, ...] = ()
+    extra_docs: tuple[int, ...] = ()  # candidates although they may share no word with the query
     signals: dict = field(default_factory=dict, hash=False, compare=False)  # name -> float array per document
 
 
