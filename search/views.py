@@ -15,6 +15,7 @@ from evaluation.logging import search_log_record
 from .active_index import get_index
 from .indexing import active_build
 from .models import Document
+from .nlp import identifiers
 from .nlp.coins import COIN_BY_SLUG, COINS
 from .query import InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
 from .site_stats import corpus_stats, summarize, surface_forms
@@ -151,7 +152,11 @@ def _linked_documents(index, docs: list[int]) -> list[dict]:
     """Documents for a "cites" / "cited by" list: internal links, identifiers first."""
     rows = [{"id": int(index.doc_key[d]), "identifiers": index.identifiers_of(d), "title": index.doc_title[d]}
             for d in docs]
-    return sorted(rows, key=lambda row: (not row["identifiers"], row["identifiers"], row["title"]))
+    def order(row):
+        first = identifiers.parse(row["identifiers"][0]) if row["identifiers"] else None
+        return (first is None, first.key if first else 0, row["title"])
+
+    return sorted(rows, key=order)
 
 
 PAGES = {"about": "About", "faq": "Questions and answers", "privacy": "Privacy", "terms": "Terms of use"}
