@@ -380,9 +380,9 @@ class Index:
             factors[list(fusion.NOT_ANSWERS)] = params.role_weight
             parts["bm25"] = bm25 * factors[roles]
         if params.section_weight:
-            lent = fusion.section_scores(candidates, bm25, roles, self._section_end)
+            lent = fusion.section_scores(candidates, bm25, roles, self._section_end, params.section_weight)
             if lent is not None or separate:
-                parts["section"] = params.section_weight * (lent if lent is not None else np.zeros(len(candidates)))
+                parts["section"] = lent if lent is not None else np.zeros(len(candidates))
         per_doc = {}
         if params.title_weight:
             per_doc["title"] = params.title_weight * self._title_scores(term_counts, params)

@@ -51,9 +51,10 @@ def not_answer_mask(roles: np.ndarray) -> np.ndarray:
 
 
 def section_scores(candidates: np.ndarray, bm25: np.ndarray, roles: np.ndarray,
-                   section_end: np.ndarray) -> np.ndarray | None:
+                   section_end: np.ndarray, weight: float = 1.0) -> np.ndarray | None:
     """For each candidate, the BM25 of the heading that opened its section (0 when that heading
-    did not match the query, or the sentence has no section); None when no heading matched. A section is the run of sentences
+    did not match the query, or the sentence has no section), times `weight`; None when no
+    heading matched. A section is the run of sentences
     after its heading up to section_end (build time), so each matching heading adds its score to
     one contiguous run of candidates: two binary searches per heading and one cumulative sum,
     not a search per candidate."""
@@ -69,7 +70,7 @@ def section_scores(candidates: np.ndarray, bm25: np.ndarray, roles: np.ndarray,
     np.add.at(marks, low, number)
     np.add.at(marks, high, -number)
     owner = np.cumsum(marks[:-1])
-    values = np.concatenate(([0.0], bm25[heads]))
+    values = np.concatenate(([0.0], weight * bm25[heads]))
     return values[owner]
 
 
@@ -93,10 +94,12 @@ def pinned_sentences(candidates: np.ndarray, docs: np.ndarray, scores: np.ndarra
 
 def fuse(parts: dict[str, np.ndarray], boost: np.ndarray | None) -> np.ndarray:
     """The total of the additive parts (in the order given), times (1 + boost)."""
-    names = list(parts)
-    total = parts[names[0]]
-    for name in names[1:]:
-        total = total + parts[name]
+    values = list(parts.values())
+    if len(values) == 1:
+        return values[0] * boost if boost is not None else values[0]
+    total = values[0] + values[1]  # a new array: the parts themselves stay as they are (explain)
+    for value in values[2:]:
+        total += value
     if boost is not None:
-        total = total * boost
+        total *= boost
     return total
