@@ -35,11 +35,13 @@ def main() -> None:
     parser.add_argument("--k1", type=float, default=1.5, help="the (k1, b) whose weights are stored")
     parser.add_argument("--b", type=float, default=0.75)
     args = parser.parse_args()
+    from search.rankers import DEFAULT  # whole-document weights: only the shipped ranker reads them
     started = time.perf_counter()
     name, docs = corpus_for(args.scale, sentences=args.sentences, base=args.base, seed=args.seed)
     corpus_seconds = time.perf_counter() - started
     clock = time.perf_counter()
-    version, manifest = build_index(docs, args.index_dir, workers=args.workers, k1=args.k1, b=args.b)
+    version, manifest = build_index(docs, args.index_dir, workers=args.workers, k1=args.k1, b=args.b,
+                                    doc_k1=DEFAULT.doc_k1 or None, doc_b=DEFAULT.doc_b or None)
     seconds = time.perf_counter() - clock
     counts = manifest["counts"]
     result = {

@@ -148,8 +148,9 @@ def bench_serving_process(version_dir: Path, queries: list[str], runs: int, work
 def shipped_params() -> tuple[RankParams, str]:
     """The engine parameters of the ranker the site ships (search.rankers.DEFAULT), and a label.
 
-    Only what the engine sees: k1, b, title weight, minimum terms, two hits a document. Coin
-    alias expansions and spelling happen above the engine (and in the HTTP benchmark).
+    Only what the engine sees: k1, b, title weight, minimum terms, two hits a document, and the
+    whole-document evidence. Coin alias expansions, spelling and identifiers named in the query
+    happen above the engine (and in the HTTP benchmark).
     """
     try:
         from search.rankers import DEFAULT
@@ -160,6 +161,10 @@ def shipped_params() -> tuple[RankParams, str]:
     label = f"k1 {params.k1:g}, b {params.b:g}, title {params.title_weight:g}"
     if getattr(params, "min_terms", 0):
         label += f", ≥{params.min_terms} terms"
+    if getattr(params, "doc_weight", 0):  # whole-document evidence (search/index/fusion.py)
+        label += (f", document {params.doc_weight:g}, authority {params.authority_weight:g}, "
+                  f"roles {params.role_weight:g}, sections {params.section_weight:g}"
+                  + (", duplicates once" if params.collapse_duplicates else ""))
     return params, label + ", 2 a document"
 
 

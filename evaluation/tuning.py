@@ -32,6 +32,11 @@ SEARCH_SPACE = {
     "alias_weight": [0.0, 0.5],
     "spelling": [False, True],
     "min_terms": [0, 3],
+    "doc_weight": [0.0, 0.5, 1.0, 2.0],
+    "doc_b": [0.5, 0.75, 0.9],
+    "authority_weight": [0.0, 0.5, 1.0],
+    "section_weight": [0.0, 0.1, 0.3],
+    "role_weight": [0.2, 0.5, 1.0],
 }
 
 Scorer = Callable[[RankerConfig, dict[str, dict[str, int]]], dict[str, float]]  # -> per-query MRR@10

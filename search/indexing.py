@@ -103,7 +103,7 @@ def index_build(*, activate: bool = True, workers: int | None = None, progress=N
             _, manifest = build_index(
                 docs, index_dir(), version=record.version,
                 workers=settings.INDEX_BUILD_WORKERS if workers is None else workers, progress=progress,
-                k1=serving.k1, b=serving.b,
+                k1=serving.k1, b=serving.b, doc_k1=serving.doc_k1 or None, doc_b=serving.doc_b or None,
                 semantic_cache=Path(settings.SEMANTIC_CACHE_DIR) if settings.SEMANTIC_VECTORS else None,
             )
             Index(index_dir() / record.version)  # refuse to record a version that does not load

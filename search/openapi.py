@@ -55,12 +55,41 @@ _HIT = {
         "sentiment": {"$ref": "#/components/schemas/Sentiment"},
         "context_before": {"type": "array", "items": {"$ref": "#/components/schemas/ContextSentence"}},
         "context_after": {"type": "array", "items": {"$ref": "#/components/schemas/ContextSentence"}},
+        "role": {"type": "string", "enum": ["prose", "heading", "list", "reference", "table", "code"],
+                 "description": "What the sentence is in its document."},
+        "also_in": {"type": "integer", "minimum": 0,
+                    "description": "Other documents with a near-identical sentence (shown once)."},
+        "best_match": {"type": "boolean",
+                       "description": "Present and true on the first hit when the query names this document's "
+                                      "identifier (EIP-1559, BIP32, …)."},
+        "best_match_sentences": {
+            "type": "array", "description": "With best_match: the document's next most relevant sentences.",
+            "items": {"type": "object", "required": ["id", "html"],
+                      "properties": {"id": {"type": "integer"}, "html": {"type": "string"}}},
+        },
+        "explain": {
+            "type": "object", "description": "With explain=1: the parts of the score (see the README). "
+                                             "score = (sum of the numeric parts except boost_factor) x boost_factor.",
+            "required": ["bm25", "total", "role", "boost_factor"],
+            "properties": {
+                "bm25": {"type": "number", "description": "The sentence's own BM25 (times role_weight for headings "
+                                                          "and reference lines)."},
+                "section": {"type": "number"}, "title": {"type": "number"}, "document": {"type": "number"},
+                "authority": {"type": "number"}, "identifier": {"type": "number"},
+                "boost_factor": {"type": "number"}, "total": {"type": "number"},
+                "role": {"type": "string"},
+                "identifiers_named": {"type": "array", "items": {"type": "string"}},
+            },
+            "additionalProperties": {"type": ["number", "string", "array"]},
+        },
         "document": {
             "type": "object",
-            "required": ["id", "slug", "title", "url", "source", "date"],
+            "required": ["id", "slug", "identifiers", "title", "url", "source", "date"],
             "properties": {
                 "id": {"type": "integer"},
                 "slug": {"type": "string"},
+                "identifiers": {"type": "array", "items": {"type": "string"},
+                                "description": "The document's specification identifiers, e.g. [\"EIP-1559\"]."},
                 "title": {"type": "string"},
                 "url": {"type": "string", "description": "http(s) link to the original, or empty."},
                 "source": {"type": "string"},
@@ -245,6 +274,8 @@ DOCUMENT = {
                     _query("prefix", {"type": "string", "enum": ["0", "1"], "default": "0"},
                            "1 while the last word is still being typed: it is completed from the corpus "
                            "(the completions that fit the words before it) and never spell-corrected."),
+                    _query("explain", {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"},
+                           "1: each hit carries `explain`, the parts of its score."),
                 ],
                 "responses": {
                     "200": _json("SearchResponse", "One page of hits."),

@@ -19,13 +19,16 @@ from datetime import date
 
 
 from .completion import partial_expansions, split_partial
+from .doc_signals import extra_documents, signals_for
 from .index.engine import Filters, Index, Ranking
+from .index.fusion import Evidence
 from .match_count import sentences_with_every_word, word_groups
 from .interleaving import team_draft
 from .nlp.analyzer import analyze, analyze_spans
 from .nlp.coins import COIN_BY_SLUG, detect_coins
 from .nlp.sentiment import sentiment_label
 from .nlp.tone import is_prose
+from .query_identifiers import NamedSpecs, named_specs
 from .rankers import RankerConfig, expansion_terms
 from .rankers import holder as ranker_holder
 from .result_cache import ResultCache
@@ -55,6 +58,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     prefix: bool = False  # the last word is still being typed (search as you type): complete it, never correct it
+    explain: bool = False  # each hit's score parts (API: explain=1)
 
     @property
     def filters(self) -> Filters:
@@ -120,8 +124,11 @@ def parse_request(params) -> SearchRequest:
     if date_from and date_to and date_from > date_to:
         raise InvalidQuery("from", "'from' must not be after 'to'")
     prefix = _first(params, "prefix").lower() in ("1", "true")
+    explain_raw = _first(params, "explain").lower()
+    if explain_raw not in ("", "0", "1", "true", "false"):
+        raise InvalidQuery("explain", "'explain' must be 1 or 0")
     return SearchRequest(q=q, coins=coins, sources=sources, date_from=date_from, date_to=date_to, sort=sort, page=page,
-                         prefix=prefix)
+                         prefix=prefix, explain=explain_raw in ("1", "true"))
 
 
 def highlight(text: str, query_terms: set[str]) -> str:
@@ -178,6 +185,13 @@ class SearchResponse:
         """[sentence id, document id] of each hit in rank order, as the query log stores them."""
         return self.memoized("result_ids", self._result_ids)
 
+    @property
+    def best_match(self) -> dict | None:
+        """The document the query names by identifier, when it is the first hit (the page shows
+        it as a card)."""
+        hits = self.hits
+        return hits[0] if hits and hits[0].get("best_match") else None
+
     def _result_ids(self) -> list[list[int]]:
         return [[hit["id"], hit["document"]["id"]] for hit in self.hits]
 
@@ -208,6 +222,7 @@ def _document_info(index: Index, doc: int) -> dict:
     return {
         "id": int(index.doc_key[doc]),
         "slug": index.doc_slug[doc],
+        "identifiers": index.identifiers_of(doc),
         "title": index.doc_title[doc],
         "url": url if re.match(r"^https?://", url) else "",
         "source": index.sources[int(index.doc_source[doc])],
@@ -233,6 +248,8 @@ def build_hit(index: Index, sid: int, score: float, query_terms: set[str], rank:
     hit.update(
         rank=rank,
         score=round(score, 4),
+        role=index.role_of(sid),
+        also_in=index.also_in(sid),
         html=highlight(hit["text"], query_terms),
         context_before=[{"id": i, "text": index.sentences[i]} for i in before],
         context_after=[{"id": i, "text": index.sentences[i]} for i in after],
@@ -258,17 +275,26 @@ def doc_boosts(index: Index, ranker: RankerConfig, query: str) -> dict[int, floa
     return boosts
 
 
-def _rank_once(index: Index, request: SearchRequest, ranker: RankerConfig, terms: list[str],
-               corrected_terms: list[str], *, offset: int, limit: int, page_size: int,
-               typing: dict[str, float] | None = None):
+def _ranking_inputs(index: Index, request: SearchRequest, ranker: RankerConfig, terms: list[str],
+                    corrected_terms: list[str], named: NamedSpecs, typing: dict[str, float] | None = None) -> dict:
+    """What the engine needs besides the terms: expansions, feedback boosts, document evidence."""
     expansions = expansion_terms(ranker, terms)
     if ranker.spelling:
         expansions.update({term: 1.0 for term in corrected_terms if term not in terms})
     if typing:  # completions of the word being typed
         expansions.update({term: weight for term, weight in typing.items() if term not in terms})
+    signals = signals_for(index, request.q, ranker)
+    evidence = Evidence(identified_docs=named.docs, extra_docs=extra_documents(signals), signals=signals)
+    return {"expansions": expansions, "doc_boost": doc_boosts(index, ranker, request.q), "evidence": evidence}
+
+
+def _rank_once(index: Index, request: SearchRequest, ranker: RankerConfig, terms: list[str],
+               corrected_terms: list[str], named: NamedSpecs, *, offset: int, limit: int, page_size: int,
+               typing: dict[str, float] | None = None):
+    inputs = _ranking_inputs(index, request, ranker, terms, corrected_terms, named, typing)
     return index.rank(
         terms, params=ranker.rank_params, filters=request.filters, offset=offset, limit=limit,
-        page_size=page_size, sort=request.sort, expansions=expansions, doc_boost=doc_boosts(index, ranker, request.q),
+        page_size=page_size, sort=request.sort, **inputs,
     )
 
 
@@ -281,6 +307,8 @@ class RankedRequest:
     corrected_query: str = ""
     all_words: int = 0
     incomplete: bool = False
+    named: NamedSpecs = field(default_factory=NamedSpecs)
+    typing: dict[str, float] = field(default_factory=dict)  # completions of a word still being typed
 
 
 def rank_request(index: Index, request: SearchRequest, ranker: RankerConfig, *, offset: int = 0, limit: int = 10,
@@ -291,19 +319,21 @@ def rank_request(index: Index, request: SearchRequest, ranker: RankerConfig, *, 
     if request.prefix:
         return _rank_partial(index, request, ranker, offset=offset, limit=limit, page_size=page_size,
                              wait_for_spelling=wait_for_spelling)
-    terms = analyze(request.q)
+    named = named_specs(index, request.q, ranker.rank_params, ranker.identifier_min_share)
+    terms = list(named.terms)
     did_you_mean = (index.correct(request.q, wait=wait_for_spelling) or "") if request.q else ""
     corrected_terms = analyze(did_you_mean) if did_you_mean else []
-    ranking = _rank_once(index, request, ranker, terms, corrected_terms, offset=offset, limit=limit,
+    ranking = _rank_once(index, request, ranker, terms, corrected_terms, named, offset=offset, limit=limit,
                          page_size=page_size)
     if ranking.total == 0 and did_you_mean:
         # Nothing found as typed: search the correction instead, and say so.
-        ranking = _rank_once(index, request, ranker, corrected_terms, [], offset=offset, limit=limit,
+        named = named_specs(index, did_you_mean, ranker.rank_params, ranker.identifier_min_share)
+        ranking = _rank_once(index, request, ranker, corrected_terms, [], named, offset=offset, limit=limit,
                              page_size=page_size)
         return RankedRequest(ranking, corrected_terms, corrected_terms, did_you_mean, corrected_query=did_you_mean,
-                             all_words=_all_words(index, request, ranker, word_groups(did_you_mean)))
+                             all_words=_all_words(index, request, ranker, word_groups(did_you_mean)), named=named)
     return RankedRequest(ranking, terms, corrected_terms, did_you_mean,
-                         all_words=_all_words(index, request, ranker, word_groups(request.q)))
+                         all_words=_all_words(index, request, ranker, word_groups(request.q)), named=named)
 
 
 def _all_words(index: Index, request: SearchRequest, ranker: RankerConfig, groups: list[set[str]]) -> int:
@@ -314,7 +344,8 @@ def _rank_partial(index: Index, request: SearchRequest, ranker: RankerConfig, *,
                   page_size: int, wait_for_spelling: bool) -> RankedRequest:
     """A question whose last word is still being typed: that word is a prefix (search/completion.py)."""
     head, last = split_partial(request.q)
-    terms = analyze(head)
+    named = named_specs(index, head, ranker.rank_params, ranker.identifier_min_share)
+    terms = list(named.terms)
     typing = partial_expansions(index, head, last)
     if not terms and not typing:
         return RankedRequest(Ranking(), [], [], incomplete=True)
@@ -322,18 +353,45 @@ def _rank_partial(index: Index, request: SearchRequest, ranker: RankerConfig, *,
     corrected_head = (index.correct(head, wait=wait_for_spelling) or "") if head else ""
     did_you_mean = f"{corrected_head} {last}" if corrected_head else ""
     corrected_terms = analyze(corrected_head) if corrected_head else []
-    ranking = _rank_once(index, request, ranker, terms, corrected_terms, offset=offset, limit=limit,
+    ranking = _rank_once(index, request, ranker, terms, corrected_terms, named, offset=offset, limit=limit,
                          page_size=page_size, typing=typing)
     searched = [*terms, *typing]
     groups = word_groups(head) + ([set(typing)] if typing else [])
     if ranking.total == 0 and corrected_head:
-        ranking = _rank_once(index, request, ranker, corrected_terms, [], offset=offset, limit=limit,
+        named = named_specs(index, corrected_head, ranker.rank_params, ranker.identifier_min_share)
+        ranking = _rank_once(index, request, ranker, corrected_terms, [], named, offset=offset, limit=limit,
                              page_size=page_size, typing=typing)
         groups = word_groups(corrected_head) + ([set(typing)] if typing else [])
         return RankedRequest(ranking, [*corrected_terms, *typing], corrected_terms, did_you_mean,
-                             corrected_query=did_you_mean, all_words=_all_words(index, request, ranker, groups))
+                             corrected_query=did_you_mean, all_words=_all_words(index, request, ranker, groups),
+                             named=named, typing=typing)
     return RankedRequest(ranking, searched, corrected_terms, did_you_mean,
-                         all_words=_all_words(index, request, ranker, groups))
+                         all_words=_all_words(index, request, ranker, groups), named=named, typing=typing)
+
+
+BEST_MATCH_SENTENCES = 3
+
+
+def mark_best_match(index: Index, hits: list[dict], term_set: set[str]) -> None:
+    """The first hit is the document the query names: show it as a card with its most relevant
+    sentences (the first hit and the next ones of the same document, in rank order)."""
+    first = hits[0]
+    doc = int(index.sent_doc[first["id"]])
+    same = [h for h in hits[1:] if int(index.sent_doc[h["id"]]) == doc][:BEST_MATCH_SENTENCES - 1]
+    first["best_match"] = True
+    first["best_match_sentences"] = [{"id": h["id"], "html": h["html"]} for h in same]
+
+
+def add_explanations(index: Index, request: SearchRequest, ranker: RankerConfig, ranked: RankedRequest,
+                     hits: list[dict]) -> None:
+    """Each hit's score parts (search/index/fusion.py), recomputed for this page's sentences."""
+    inputs = _ranking_inputs(index, request, ranker, ranked.searched_terms, ranked.corrected_terms, ranked.named,
+                             ranked.typing)
+    parts = index.explain(ranked.searched_terms, [h["id"] for h in hits], ranker.rank_params, **inputs)
+    for hit in hits:
+        hit["explain"] = parts.get(hit["id"], {})
+        if "identifier" in hit["explain"]:
+            hit["explain"]["identifiers_named"] = list(ranked.named.labels)
 
 
 _cache: ResultCache | None = None
@@ -394,6 +452,12 @@ def _answer(index: Index, request: SearchRequest, ranker: RankerConfig, challeng
         build_hit(index, sid, score, term_set, offset + 1 + i)
         for i, (sid, score) in enumerate(zip(ranking.sentence_ids, ranking.scores))
     ]
+    named = ranked_request.named
+    if (hits and request.page == 1 and request.sort == "relevance" and named.docs and ranker.identifier_weight
+            and int(index.sent_doc[hits[0]["id"]]) in named.docs):
+        mark_best_match(index, hits, term_set)
+    if request.explain and hits:
+        add_explanations(index, request, ranker, ranked_request, hits)
     done = time.perf_counter()
     return SearchResponse(
         request=request, hit_dicts=hits, total=ranking.total,

@@ -9,6 +9,13 @@ A ranker's parameters:
   mean" either way, and a query that finds nothing is re-run corrected);
 - min_terms: sentences with fewer index terms (headings, one-word table cells) are not hits;
   BM25's length normalisation otherwise favours them for any word they contain;
+- whole-document evidence (search/index/fusion.py gives the formula): role_weight multiplies
+  the scores of headings and reference lines (not answers by themselves), section_weight lends a
+  matching heading's score to its section, doc_weight adds the query's BM25 against the whole
+  document, authority_weight the document's citation-graph authority, identifier_weight puts the
+  document whose identifier the query names (EIP-1559, BIP32) first; collapse_duplicates shows
+  near-identical sentences of several documents once; signal_weights weighs named document
+  rankings computed outside the engine (providers registered in search/doc_signals.py);
 - feedback_boost and boosts: per query, documents that visitors' behaviour judged relevant
   get their sentences' scores multiplied by (1 + feedback_boost x grade). The boosts are a
   snapshot taken when the ranker was made, so a ranker never changes after it served.
@@ -46,12 +53,29 @@ class RankerConfig:
     spelling: bool = False
     feedback_boost: float = 0.0
     min_terms: int = 0
+    role_weight: float = 1.0
+    section_weight: float = 0.0
+    doc_weight: float = 0.0
+    doc_k1: float = 0.0  # 0: the sentences' k1 and b
+    doc_b: float = 0.0
+    authority_weight: float = 0.0
+    identifier_weight: float = 0.0
+    identifier_min_share: float = 1.0  # see query_identifiers.named_specs
+    collapse_duplicates: bool = False
+    signal_weights: dict = field(default_factory=dict, hash=False, compare=False)  # signal name -> weight
     expansions: dict = field(default_factory=dict, hash=False, compare=False)
     boosts: dict = field(default_factory=dict, hash=False, compare=False)  # query -> {doc slug: grade}
 
     @property
     def rank_params(self) -> RankParams:
-        return RankParams(k1=self.k1, b=self.b, title_weight=self.title_weight, min_terms=self.min_terms)
+        return RankParams(
+            k1=self.k1, b=self.b, title_weight=self.title_weight, min_terms=self.min_terms,
+            role_weight=self.role_weight, section_weight=self.section_weight, doc_weight=self.doc_weight,
+            doc_k1=self.doc_k1, doc_b=self.doc_b,
+            authority_weight=self.authority_weight, identifier_weight=self.identifier_weight,
+            collapse_duplicates=self.collapse_duplicates,
+            signal_weights=tuple(sorted((str(k), float(v)) for k, v in self.signal_weights.items())),
+        )
 
     def params_json(self) -> dict:
         data = asdict(self)
@@ -74,6 +98,15 @@ class RankerConfig:
             parts.append("spelling")
         if self.min_terms:
             parts.append(f"min_terms={self.min_terms}")
+        for name in ("role_weight", "section_weight", "doc_weight", "doc_k1", "doc_b", "authority_weight",
+                     "identifier_weight"):
+            value, default = getattr(self, name), self.__dataclass_fields__[name].default
+            if value != default:
+                parts.append(f"{name.removesuffix('_weight')}={value:g}")
+        if self.collapse_duplicates:
+            parts.append("collapse")
+        for name, weight in sorted(self.signal_weights.items()):
+            parts.append(f"{name}={weight:g}")
         if self.feedback_boost and self.boosts:
             parts.append(f"feedback={self.feedback_boost:g}x{len(self.boosts)}q")
         if self.expansions:
@@ -90,9 +123,15 @@ BASELINE = RankerConfig(name="bm25-baseline")
 # What a fresh site serves until tuning promotes something better: the parameters the tuner
 # found from simulated visitors on half of the known-item set (k1, b, title weight; see the
 # README), plus coin aliases, spelling, feedback boosts and no heading-only hits.
-DEFAULT = RankerConfig(
+PREVIOUS_DEFAULT = RankerConfig(
     name="bm25-tuned-v1", k1=0.9, b=0.5, title_weight=0.5, alias_weight=0.5, spelling=True, feedback_boost=0.25,
     min_terms=3,
+)
+# The same, plus identifiers named in the query, sentence roles, duplicate collapsing and
+# whole-document evidence (weights chosen on the known-item dev set: see the README).
+DEFAULT = PREVIOUS_DEFAULT.with_changes(
+    name="bm25-answers-v2", identifier_weight=1000.0, role_weight=0.5, section_weight=0.1, doc_weight=1.0,
+    doc_k1=3.0, doc_b=0.75, authority_weight=0.5, collapse_duplicates=True,
 )
 
 
@@ -179,14 +218,18 @@ def ranker_set_challenger(name: str | None) -> None:
 
 
 def ensure_default_incumbent() -> None:
+    """A fresh site serves DEFAULT. A site still served by an earlier shipped default (origin
+    "default", never a tuned or staff ranker) moves on to this release's default."""
     from .models import Ranker
 
-    if Ranker.objects.filter(is_incumbent=True).exists():
+    incumbent = Ranker.objects.filter(is_incumbent=True).first()
+    if incumbent is not None and (incumbent.origin != "default" or incumbent.name == DEFAULT.name):
         return
     try:
         with transaction.atomic():
             if not Ranker.objects.filter(name=DEFAULT.name).exists():
                 Ranker.objects.create(name=DEFAULT.name, params=DEFAULT.params_json(), origin="default")
+            Ranker.objects.filter(is_incumbent=True).exclude(name=DEFAULT.name).update(is_incumbent=False)
             Ranker.objects.filter(name=DEFAULT.name).update(is_incumbent=True, promoted_at=timezone.now())
     except IntegrityError:
         pass  # another process did it first
@@ -220,7 +263,8 @@ class RankerHolder:
     def _same_or_new(config: RankerConfig | None, row) -> RankerConfig:
         """The config object is kept while its row is unchanged (cached answers are tied to it)."""
         fresh = _to_config(row)
-        if config == fresh and (config.expansions, config.boosts) == (fresh.expansions, fresh.boosts):
+        if config == fresh and (config.expansions, config.boosts, config.signal_weights) == (
+                fresh.expansions, fresh.boosts, fresh.signal_weights):
             return config
         return fresh
 

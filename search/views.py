@@ -15,6 +15,7 @@ from evaluation.logging import search_log_record
 from .active_index import get_index
 from .indexing import active_build
 from .models import Document
+from .nlp import identifiers
 from .nlp.coins import COIN_BY_SLUG, COINS
 from .query import InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
 from .site_stats import corpus_stats, summarize, surface_forms
@@ -35,8 +36,9 @@ INDEX_BUILDING = "The search index is being built. Please try again in a minute.
 # empty rendering of it for results that arrive from /api/search.
 HIT_SKELETON = {
     "id": 0, "html": "", "coins": [], "coin_badges": [], "context_before": [], "context_after": [],
-    "sentiment": {"label": "neutral", "score": 0.0, "shown": False},
-    "document": {"id": 0, "title": "", "url": "", "source": "", "date": None},
+    "sentiment": {"label": "neutral", "score": 0.0, "shown": False}, "also_in": 0, "explain": {}, "best_match": False,
+    "best_match_sentences": [],
+    "document": {"id": 0, "title": "", "url": "", "source": "", "date": None, "identifiers": []},
 }
 
 
@@ -120,6 +122,7 @@ def search_page(request):
         "unfiltered_url": _search_url(search, coin=[], source=[], **{"from": None, "to": None}, page=1),
         "previous_url": _search_url(search, page=search.page - 1) if response.has_previous else "",
         "next_url": _search_url(search, page=search.page + 1) if response.has_next else "",
+        "explain_url": "" if search.explain else _search_url(search) + "&explain=1",
     })
 
 
@@ -150,6 +153,9 @@ def document_page(request, doc_id: int):
     url = index.doc_url[doc]
     return render(request, "search/document.html", {
         "doc_id": doc_id,
+        "identifiers": index.identifiers_of(doc),
+        "cites": _linked_documents(index, index.cites(doc)),
+        "cited_by": _linked_documents(index, index.cited_by(doc)),
         "title": index.doc_title[doc],
         "url": url if url.startswith(("http://", "https://")) else "",
         "source": index.sources[int(index.doc_source[doc])],
@@ -166,6 +172,17 @@ def document_page(request, doc_id: int):
         "key_terms": [words[t] for t in key_terms],
         "highlight_id": int(hit) if hit.isdigit() else None,
     })
+
+
+def _linked_documents(index, docs: list[int]) -> list[dict]:
+    """Documents for a "cites" / "cited by" list: internal links, identifiers first."""
+    rows = [{"id": int(index.doc_key[d]), "identifiers": index.identifiers_of(d), "title": index.doc_title[d]}
+            for d in docs]
+    def order(row):
+        first = identifiers.parse(row["identifiers"][0]) if row["identifiers"] else None
+        return (first is None, first.key if first else 0, row["title"])
+
+    return sorted(rows, key=order)
 
 
 PAGES = {"about": "About", "faq": "Questions and answers", "privacy": "Privacy", "terms": "Terms of use"}

@@ -156,3 +156,22 @@ def test_openapi_document_is_served(client, site):
 @pytest.mark.parametrize("url", ["/api/search", "/api/suggest", "/api/stats", "/api/openapi.json"])
 def test_api_endpoints_are_read_only(client, site, url):
     assert client.post(url).status_code == 405
+
+
+def test_explain_returns_each_hits_score_parts_and_the_page_offers_why(client, site):
+    from search.rankers import DEFAULT, ranker_save, ranker_promote
+
+    ranker_save(DEFAULT.with_changes(name="explained"), origin="test")
+    ranker_promote("explained")
+    body = client.get("/api/search", {"q": "validators stake", "explain": "1"}).json()
+    assert body["hits"]
+    for hit in body["hits"]:
+        parts = hit["explain"]
+        assert {"bm25", "title", "document", "authority", "boost_factor", "total", "role"} <= set(parts)
+        assert parts["total"] == pytest.approx(hit["score"], abs=1e-3)
+        assert parts["bm25"] > 0  # BM25 stays the base of every score
+    assert "explain" not in client.get("/api/search", {"q": "validators stake"}).json()["hits"][0]
+    page = client.get("/search/", {"q": "validators stake"}).content.decode()
+    assert "Why this result" in page and "explain=1" in page
+    explained = client.get("/search/", {"q": "validators stake", "explain": "1"}).content.decode()
+    assert '<dl class="why-parts"><div><dt>bm25</dt>' in explained

@@ -64,13 +64,15 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(spec):
     {"q": "validators", "coin": "ethereum", "sort": "date", "page": "1"},
     {"q": "miners", "source": "guides", "from": "2000-01-01", "to": "2030-01-01"},
     {"q": "nothing matches this"},
+    {"q": "validators stake", "explain": "1"},
 ])
 def test_search_200(client, site, spec, params):
     assert check(spec, client.get("/api/search", params), request_too=True).status_code == 200
 
 
 @pytest.mark.parametrize("params", [{}, {"q": "x" * 501}, {"q": "a", "page": "0"}, {"q": "a", "coin": "nope"},
-                                    {"q": "a", "from": "2024-02-30"}, {"q": "a", "sort": "best"}])
+                                    {"q": "a", "from": "2024-02-30"}, {"q": "a", "sort": "best"},
+                                    {"q": "a", "explain": "maybe"}])
 def test_search_400(client, site, spec, params):
     assert check(spec, client.get("/api/search", params)).status_code == 400
 

@@ -290,7 +290,8 @@ def test_document_page_shows_metadata_sentences_terms_and_summary(client, site):
     html = response.content.decode()
     assert response.status_code == 200
     assert sum("search_document" in q["sql"] for q in queries.captured_queries) == 1
-    assert "<h1 id=\"doc-title\">Fee market change for ETH 1.0 chain</h1>" in html
+    assert '<h1 id="doc-title"><span class="doc-ident">EIP-1559</span> Fee market change for ETH 1.0 chain</h1>' in html
+    assert "<title>EIP-1559: Fee market change for ETH 1.0 chain — CryptoSights</title>" in html
     for text in ["Vitalik Buterin, Eric Conner", "<dd>Final</dd>", "<dd>CC0-1.0</dd>", "13 April 2019", "ethereum-eips"]:
         assert text in html, text
     assert 'href="https://eips.ethereum.org/EIPS/eip-1559" rel="noopener nofollow">Read the original</a>' in html
@@ -371,3 +372,30 @@ def test_spelling_corrections_are_shown_and_linked(client, site, monkeypatch):
     assert 'Did you mean <a class="suggested" href="?q=base+fee&amp;coin=ethereum">base fee</a>?' in html
     body = client.get("/api/search", {"q": "bsae fe"}).json()
     assert body["did_you_mean"] == "base fee" and body["corrected_query"] == "base fee"
+
+
+def test_identifiers_best_match_card_and_citations_on_pages(client, index_dir):
+    from search.rankers import DEFAULT, ranker_promote, ranker_save
+
+    documents_store([
+        ParsedDocument(external_id="erc-20", title="Token Standard", source="ethereum-ercs",
+                       url="https://eips.ethereum.org/EIPS/eip-20",
+                       text="A standard interface for tokens. Tokens can be transferred and approved."),
+        ParsedDocument(external_id="erc-4626", title="Tokenized Vaults", source="ethereum-ercs",
+                       text="Vaults hold ERC-20 tokens. ERC-20 tokens are deposited into the vault by users."),
+    ])
+    index_build()
+    ranker_save(DEFAULT.with_changes(name="answers-test"), origin="test")
+    ranker_promote("answers-test")
+    erc20, vault = (Document.objects.get(external_id=i).pk for i in ("erc-20", "erc-4626"))
+    html = client.get("/search/", {"q": "what is erc20?"}).content.decode()
+    first = re.search(r'<li class="hit[^"]*" data-hit-id="\d+"', html).group(0)
+    assert "best-match" in first and "Best match" in html
+    assert '<span class="hit-ident">ERC-20</span>' in html
+    page = client.get(f"/doc/{erc20}/").content.decode()
+    assert "<title>ERC-20: Token Standard — CryptoSights</title>" in page
+    cited_by = re.search(r'<ul class="citations cited-by">(.*?)</ul>', page, re.S).group(1)
+    assert f'href="/doc/{vault}/"' in cited_by and "ERC-4626: Tokenized Vaults" in cited_by
+    cites = re.search(r'<ul class="citations cites">(.*?)</ul>', client.get(f"/doc/{vault}/").content.decode(),
+                      re.S).group(1)
+    assert f'href="/doc/{erc20}/"' in cites

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 2  # 2: surface-word dictionary (words, word_count)
+FORMAT_VERSION = 3  # 2: surface-word dictionary (words, word_count); 3: identifiers, roles, duplicates, document postings, citations
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".tmp-"
 

@@ -27,11 +27,15 @@ from datetime import date, datetime, timezone
 import numpy as np
 
 from ..nlp.analyzer import ANALYZER_VERSION, analyze, analyze_with_words
+from ..nlp import identifiers
 from ..nlp.coins import COINS, tag_document
+from ..nlp.roles import HEADING, LineClassifier
 from ..nlp.sentences import TRAINING_SAMPLE_CHARS, SentenceSplitter, params_from_json, params_to_json, train_punkt
 from ..nlp.sentiment import _analyzer as _vader, sentiment_score
 from ..nlp.tone import TONE_SOURCE_KINDS
+from . import citations
 from .artifact import ArtifactWriter, encode_batch
+from .documents import section_ends, document_idf, document_postings, duplicate_groups, terms_fingerprint
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
 WEIGHT_BLOCK = 1 << 22  # postings per block when computing BM25 weights (bounds temporaries)
@@ -120,28 +124,38 @@ def _analyze_chunk(docs: Sequence[tuple[str, str, tuple[str, ...]]]) -> dict:
     vocab: dict[str, int] = {}
     sentences: list[str] = []
     sent_doc, sent_len, sentiment, coin_rows = [], [], [], []
+    roles, sections, fingerprints = [], [], []
     post_sent, post_term, post_tf = [], [], []
-    title_terms = []
+    title_terms, mentioned, links = [], [], []
     words: Counter = Counter()
     for doc_i, (title, text, source_coins) in enumerate(docs):
         title_terms.append(analyze(title))
-        first = len(sentences)
-        for sentence in _splitter.iter_split(text):
-            sid = len(sentences)
-            sentences.append(sentence)
-            terms, sentence_words = analyze_with_words(sentence)
-            words.update(sentence_words)
-            sent_doc.append(doc_i)
-            sent_len.append(len(terms))
-            sentiment.append(_sentence_sentiment(sentence))
-            counts: dict[int, int] = {}
-            for term in terms:
-                tid = vocab.setdefault(term, len(vocab))
-                counts[tid] = counts.get(tid, 0) + 1
-            for tid, tf in counts.items():
-                post_sent.append(sid)
-                post_term.append(tid)
-                post_tf.append(tf)
+        mentioned.append(sorted({m.identifier.key for m in identifiers.mentions(text)}))
+        links.append(sorted(set(citations.linked_urls(text))))
+        classifier, section, first = LineClassifier(), -1, len(sentences)
+        for line, line_sentences in _splitter.iter_lines(text):
+            role = classifier.classify(line)
+            for sentence in line_sentences:
+                sid = len(sentences)
+                sentences.append(sentence)
+                terms, sentence_words = analyze_with_words(sentence)
+                words.update(sentence_words)
+                sent_doc.append(doc_i)
+                sent_len.append(len(terms))
+                sentiment.append(_sentence_sentiment(sentence))
+                roles.append(role)
+                sections.append(-1 if role == HEADING else section)  # a heading is its section's title
+                fingerprints.append(terms_fingerprint(terms))
+                counts: dict[int, int] = {}
+                for term in terms:
+                    tid = vocab.setdefault(term, len(vocab))
+                    counts[tid] = counts.get(tid, 0) + 1
+                for tid, tf in counts.items():
+                    post_sent.append(sid)
+                    post_term.append(tid)
+                    post_tf.append(tf)
+            if role == HEADING and line_sentences:
+                section = len(sentences) - len(line_sentences)  # its first sentence opens the section
         # Coins need the whole document: a word like "Render" is a coin only with evidence elsewhere.
         for slugs in tag_document(sentences[first:], title=title, source_coins=source_coins):
             coin_rows.append([_COIN_BIT[slug] for slug in slugs])
@@ -165,6 +179,11 @@ def _analyze_chunk(docs: Sequence[tuple[str, str, tuple[str, ...]]]) -> dict:
         "post_tf": np.minimum(np.asarray(post_tf, dtype=np.int64), 65535).astype(np.uint16),
         "title_terms": title_terms,
         "words": words,
+        "role": np.asarray(roles, dtype=np.uint8),
+        "section": np.asarray(sections, dtype=np.int32),  # chunk-local sentence id, -1: none
+        "fingerprint": np.asarray(fingerprints, dtype=np.uint64),
+        "mentioned": mentioned,
+        "links": links,
     }
 
 
@@ -178,8 +197,13 @@ class _DocMeta:
     def __init__(self):
         self.keys, self.slugs, self.titles, self.urls, self.sources, self.dates = [], [], [], [], [], []
         self.tone_sources: set[str] = set()
+        self.identifiers: list[list[identifiers.Identifier]] = []
+        self.required: list[list[int]] = []
 
     def add(self, doc: DocRecord) -> None:
+        own = identifiers.document_identifiers(doc.slug, doc.url, doc.title, doc.text[:identifiers.FRONT_MATTER_CHARS])
+        self.identifiers.append(own)
+        self.required.append(identifiers.required_keys(doc.text, own[0] if own else None))
         self.keys.append(doc.key)
         self.slugs.append(doc.slug)
         self.titles.append(doc.title)
@@ -305,12 +329,15 @@ def build_index(
     k1: float = K1,
     b: float = B,
     semantic_cache=None,
+    doc_k1: float | None = None,
+    doc_b: float | None = None,
 ) -> tuple[str, dict]:
     """Build and publish a version; returns (version, manifest). Raises on any failure.
 
     `k1` and `b` are the parameters whose weights are precomputed (rank-bm25's by default; the
     site passes its serving ranker's, so the common query needs no re-weighting). Other values
-    still work at query time, from the stored term frequencies.
+    still work at query time, from the stored term frequencies. `doc_k1` and `doc_b` (default: k1
+    and b) are those of the whole-document BM25 weights (documents.py).
 
     Memory stays bounded at millions of sentences: sentence text is streamed into the artifact
     as chunks arrive, `docs` is read once, and postings are sorted chunk by chunk.
@@ -330,7 +357,8 @@ def build_index(
 
         vocab = _Vocabulary()
         meta = _DocMeta()
-        parts: dict[str, list] = {k: [] for k in ("sent_doc", "sent_len", "sentiment", "coins")}
+        parts: dict[str, list] = {k: [] for k in ("sent_doc", "sent_len", "sentiment", "coins", "role", "fingerprint")}
+        sections, mentioned, links = [], [], []
         postings: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         sentence_store = writer.string_stream("sentences")
         n_sent = 0
@@ -345,8 +373,11 @@ def build_index(
                 chunk["post_tf"],
             ))
             parts["sent_doc"].append(chunk["sent_doc"] + doc_offset)
-            for key in ("sent_len", "sentiment", "coins"):
+            for key in ("sent_len", "sentiment", "coins", "role", "fingerprint"):
                 parts[key].append(chunk[key])
+            sections.append(np.where(chunk["section"] >= 0, chunk["section"] + n_sent, -1).astype(np.int32))
+            mentioned.extend(chunk["mentioned"])
+            links.extend(chunk["links"])
             sentence_store.append_encoded(chunk["sentence_blob"], chunk["sentence_bytes"])
             n_sent += len(chunk["sent_len"])
             words.update(chunk["words"])
@@ -370,6 +401,7 @@ def build_index(
             k: (np.concatenate(v) if v else np.zeros((0, COIN_WORDS) if k == "coins" else 0, dtype=np.int32))
             for k, v in parts.items()
         }
+        sent_section = np.concatenate(sections) if sections else np.zeros(0, dtype=np.int32)
         del parts
         n_docs = len(meta.keys)
         terms = list(vocab.ids)
@@ -400,7 +432,23 @@ def build_index(
         t_idf = bm25_idf(np.diff(t_ptr), n_docs)
         t_term_sorted = np.repeat(np.arange(n_terms), np.diff(t_ptr))
         t_weights = bm25_weights(t_idf[t_term_sorted], t_tf, title_len_arr[t_doc], title_avg or 1.0, k1, b).astype(np.float32)
+        d_ptr, d_doc, d_tf = document_postings(ptr, post_sent, post_tf, arrays["sent_doc"])
+        doc_len = np.bincount(arrays["sent_doc"], weights=sent_len, minlength=n_docs).astype(np.int32)
+        doc_avg = float(doc_len.mean()) if n_docs else 0.0
+        d_idf = document_idf(np.diff(d_ptr), n_docs)
+        d_term_sorted = np.repeat(np.arange(n_terms), np.diff(d_ptr))
+        doc_k1, doc_b = doc_k1 or k1, doc_b or b
+        d_weights = bm25_weights(d_idf[d_term_sorted], d_tf, doc_len[d_doc], doc_avg or 1.0, doc_k1, doc_b).astype(np.float32)
         timings["postings"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
+        dup_of, dup_docs = duplicate_groups(arrays["fingerprint"], arrays["sent_doc"])
+        own_keys = [[i.key for i in ids] for ids in meta.identifiers]
+        cite_src, cite_dst = citations.citation_edges(own_keys, mentioned, meta.required, links, meta.urls)
+        cites_ptr, cites_doc = citations.csr(n_docs, cite_src, cite_dst)
+        cited_ptr, cited_doc = citations.csr(n_docs, cite_dst, cite_src)
+        ident_pairs = sorted((key, doc) for doc, keys in enumerate(own_keys) for key in keys)
+        timings["evidence"] = time.perf_counter() - clock
         clock = time.perf_counter()
 
         sources = sorted(set(meta.sources))
@@ -433,6 +481,25 @@ def build_index(
         w.strings("doc_slug", meta.slugs)
         w.strings("doc_title", meta.titles)
         w.strings("doc_url", meta.urls)
+        w.strings("doc_ident", [",".join(i.label for i in ids) for ids in meta.identifiers])
+        w.array("ident_key", np.asarray([k for k, _ in ident_pairs], dtype=np.int64))
+        w.array("ident_doc", np.asarray([d for _, d in ident_pairs], dtype=np.int32))
+        w.array("sent_role", arrays["role"].astype(np.uint8))
+        w.array("sent_section", sent_section)
+        w.array("section_end", section_ends(sent_section))
+        w.array("sent_dup", dup_of)
+        w.array("sent_dup_docs", dup_docs)
+        w.array("docp_ptr", d_ptr)
+        w.array("docp_doc", d_doc)
+        w.array("docp_weight", d_weights)
+        w.array("docp_tf", d_tf)
+        w.array("docp_idf", d_idf.astype(np.float32))
+        w.array("doc_len", doc_len)
+        w.array("cites_ptr", cites_ptr)
+        w.array("cites_doc", cites_doc)
+        w.array("cited_ptr", cited_ptr)
+        w.array("cited_doc", cited_doc)
+        w.array("doc_authority", citations.authority(n_docs, cite_src, cite_dst))
         # Surface words seen at least twice: the spelling dictionary and query completions.
         spelled = sorted((word, count) for word, count in words.items() if count >= SPELLING_MIN_COUNT)
         w.strings("words", [word for word, _ in spelled])
@@ -451,16 +518,20 @@ def build_index(
         timings["total"] = time.perf_counter() - started
         manifest = {
             "analyzer_version": ANALYZER_VERSION,
-            "params": {"k1": k1, "b": b, "epsilon": EPSILON},
+            "params": {"k1": k1, "b": b, "epsilon": EPSILON, "doc_k1": doc_k1, "doc_b": doc_b},
             "counts": {
                 "documents": n_docs,
                 "sentences": n_sent,
                 "terms": n_terms,
                 "postings": int(len(post_sent)),
                 "title_postings": int(len(t_doc)),
+                "document_postings": int(len(d_doc)),
+                "citations": int(len(cite_src)),
+                "identified_documents": sum(1 for ids in meta.identifiers if ids),
             },
             "avg_sentence_terms": avgdl,
             "avg_title_terms": title_avg,
+            "avg_document_terms": doc_avg,
             "sources": sources,
             "tone_sources": sorted(meta.tone_sources),
             "coins": COIN_SLUGS,

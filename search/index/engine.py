@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from ..nlp.analyzer import ANALYZER_VERSION, analyze
-from . import artifact
+from ..nlp.roles import NAMES as ROLE_NAMES
+from . import artifact, fusion
 from .allocator import tune_malloc
 from .build import NO_DATE, bm25_weights, term_hash
 
@@ -41,6 +42,16 @@ class RankParams:
     b: float = 0.75
     title_weight: float = 0.0
     min_terms: int = 0  # sentences with fewer index terms (headings, "stake") are not hits
+    # Whole-document evidence (see fusion.py for how the parts add up):
+    role_weight: float = 1.0  # multiplies headings' and reference lines' own scores
+    section_weight: float = 0.0  # share of the section heading's BM25 lent to its sentences
+    doc_weight: float = 0.0  # the query's BM25 against the whole document
+    doc_k1: float = 0.0  # that BM25's k1 and b over documents (0: the sentences' k1 and b)
+    doc_b: float = 0.0
+    authority_weight: float = 0.0  # citation-graph authority
+    identifier_weight: float = 0.0  # the query names the document's identifier
+    collapse_duplicates: bool = False  # near-identical sentences of several documents shown once
+    signal_weights: tuple[tuple[str, float], ...] = ()  # named document rankings (fusion.Evidence.signals)
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,17 @@ class Index:
         self.doc_title = artifact.load_strings(self.path, "doc_title")
         self.doc_url = artifact.load_strings(self.path, "doc_url")
         self.words = artifact.load_strings(self.path, "words")
+        self.doc_ident = artifact.load_strings(self.path, "doc_ident")
+        self.ident_key, self.ident_doc = load("ident_key"), load("ident_doc")
+        self.sent_role, self.sent_section = load("sent_role"), load("sent_section")
+        self.section_end = load("section_end")
+        self.sent_dup, self.sent_dup_docs = load("sent_dup"), load("sent_dup_docs")
+        self.docp_ptr, self.docp_doc, self.docp_weight = load("docp_ptr"), load("docp_doc"), load("docp_weight")
+        self.docp_tf, self.docp_idf, self.doc_len = load("docp_tf"), load("docp_idf"), load("doc_len")
+        self.doc_avg = self.manifest.get("avg_document_terms") or 1.0
+        self.cites_ptr, self.cites_doc = load("cites_ptr"), load("cites_doc")
+        self.cited_ptr, self.cited_doc = load("cited_ptr"), load("cited_doc")
+        self.doc_authority = load("doc_authority")
         self.word_count = load("word_count")
         # The hot path reads plain ndarray views of the same mapped memory: slicing an np.memmap
         # runs Python-level __array_finalize__ on every slice, several per query term.
@@ -118,6 +140,10 @@ class Index:
         self._post_weight, self._sent_doc = plain(self.post_weight), plain(self.sent_doc)
         self._sent_coins, self._sent_len, self._post_tf = plain(self.sent_coins), plain(self.sent_len), plain(self.post_tf)
         self._term_offsets, self._term_blob = plain(self.terms.offsets), plain(self.terms.blob)
+        self._sent_role, self._section_end = plain(self.sent_role), plain(self.section_end)
+        self._doc_authority, self._sent_dup = plain(self.doc_authority), plain(self.sent_dup)
+        self._docp_ptr, self._docp_doc, self._docp_weight = plain(self.docp_ptr), plain(self.docp_doc), plain(self.docp_weight)
+        self._title_ptr, self._title_doc, self._title_weight = plain(self.title_ptr), plain(self.title_doc), plain(self.title_weight)
         self._term_cache: dict[str, int] = {}
         self._spelling = None
         self._spelling_thread: threading.Thread | None = None
@@ -171,6 +197,23 @@ class Index:
         if self._slug_to_doc is None:
             self._slug_to_doc = {self.doc_slug[i]: i for i in range(self.document_count)}
         return self._slug_to_doc.get(slug)
+
+    def docs_with_identifier(self, key: int) -> list[int]:
+        """Documents whose own identifier has this key (identifiers.Identifier.key), best first."""
+        keys = self.ident_key
+        start, end = int(keys.searchsorted(key, "left")), int(keys.searchsorted(key, "right"))
+        return [int(d) for d in self.ident_doc[start:end]]
+
+    def identifiers_of(self, doc: int) -> list[str]:
+        """The document's identifier labels (EIP-1559, ERC-20, BIP-32, BOLT 11); often none."""
+        labels = self.doc_ident[doc]
+        return labels.split(",") if labels else []
+
+    def cites(self, doc: int) -> list[int]:
+        return [int(d) for d in self.cites_doc[int(self.cites_ptr[doc]):int(self.cites_ptr[doc + 1])]]
+
+    def cited_by(self, doc: int) -> list[int]:
+        return [int(d) for d in self.cited_doc[int(self.cited_ptr[doc]):int(self.cited_ptr[doc + 1])]]
 
     def doc_date_of(self, doc: int) -> date | None:
         days = int(self.doc_date[doc])
@@ -267,14 +310,26 @@ class Index:
         *,
         expansions: dict[str, float] | None = None,
         doc_boost: dict[int, float] | None = None,
+        evidence: fusion.Evidence | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(candidate sentence ids ascending, their scores) for a bag of query terms.
 
         A term repeated in the query counts once per occurrence, as in rank-bm25. `expansions`
         adds other terms with a weight below one (coin aliases, learned synonyms); `doc_boost`
         multiplies the scores of a document's sentences by (1 + boost), so feedback can reorder
-        matching sentences but never make a non-matching one appear.
+        matching sentences but never make a non-matching one appear. `evidence` carries the
+        documents the query names by identifier (their sentences become candidates even when
+        they share no word with the query) and named document rankings; see fusion.py.
         """
+        candidates, parts, boost = self.score_parts(terms, params, expansions=expansions, doc_boost=doc_boost,
+                                                    evidence=evidence)
+        if not parts:
+            return candidates, np.zeros(0, dtype=np.float64)
+        return candidates, fusion.fuse(parts, boost)
+
+    def score_parts(self, terms, params: RankParams = RankParams(), *, expansions=None, doc_boost=None,
+                    evidence: fusion.Evidence | None = None, separate: bool = False):
+        """(candidates, {part name: array over candidates}, boost factor array or None)."""
         id_parts, weight_parts = [], []
         term_counts: Counter = Counter(t for t in (self.term_id(term) for term in terms) if t >= 0)
         for term, weight in (expansions or {}).items():
@@ -289,20 +344,88 @@ class Index:
             id_parts.append(post_sent[start:end])
             weights = self._weights(start, end, tid, params)
             weight_parts.append(weights if count == 1 else weights * count)
+        identified = evidence.identified_docs if (evidence and params.identifier_weight) else ()
+        extra = tuple(d for d in evidence.extra_docs if d not in identified) if evidence else ()
+        for doc in (*identified, *extra):  # these documents' sentences compete even without a shared word
+            first, last = int(self.doc_first_sent[doc]), int(self.doc_first_sent[doc + 1])
+            id_parts.append(np.arange(first, last, dtype=np.int32))
+            weight_parts.append(np.zeros(last - first, dtype=np.float64))
         if not id_parts:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+            return np.zeros(0, dtype=np.int32), {}, None
         if len(id_parts) == 1:
             candidates, scores = id_parts[0], np.asarray(weight_parts[0], dtype=np.float64)
         else:
             candidates, scores = self._accumulate(id_parts, weight_parts)
-        if params.title_weight:
-            scores = scores + params.title_weight * self._title_scores(term_counts, params)[self._sent_doc[candidates]]
+        parts = self._fusion_parts(candidates, scores, term_counts, params, evidence, identified, separate)
+        boost = None
         if doc_boost:
             factors = np.ones(self.document_count, dtype=np.float64)
-            for doc, boost in doc_boost.items():
-                factors[doc] += boost
-            scores = scores * factors[self._sent_doc[candidates]]
-        return candidates, scores
+            for doc, value in doc_boost.items():
+                factors[doc] += value
+            boost = factors[self._sent_doc[candidates]]
+        return candidates, parts, boost
+
+    def _fusion_parts(self, candidates, bm25, term_counts, params: RankParams, evidence, identified,
+                      separate: bool = False) -> dict:
+        """The additive parts of fusion.py's formula that this ranker uses (BM25 first).
+
+        The document-level parts (title, document, authority, named signals) are one value per
+        document: they are added per document and gathered onto the candidates once, as the part
+        "documents", unless `separate` (explain) asks for each on its own.
+        """
+        roles = None
+        if params.role_weight != 1.0 or params.section_weight or identified:
+            roles = self._sent_role[candidates]
+        parts = {"bm25": bm25}
+        if params.role_weight != 1.0:
+            factors = np.ones(len(ROLE_NAMES), dtype=np.float64)
+            factors[list(fusion.NOT_ANSWERS)] = params.role_weight
+            parts["bm25"] = bm25 * factors[roles]
+        if params.section_weight:
+            lent = fusion.section_scores(candidates, bm25, roles, self._section_end, params.section_weight)
+            if lent is not None or separate:
+                parts["section"] = lent if lent is not None else np.zeros(len(candidates))
+        per_doc = {}
+        if params.title_weight:
+            per_doc["title"] = params.title_weight * self._title_scores(term_counts, params)
+        if params.doc_weight:
+            per_doc["document"] = params.doc_weight * self._document_scores(term_counts, params)
+        if params.authority_weight:
+            per_doc["authority"] = params.authority_weight * self._doc_authority.astype(np.float64)
+        for name, weight in params.signal_weights:
+            signal = (evidence.signals.get(name) if evidence else None)
+            if weight and signal is not None:
+                per_doc[name] = weight * np.asarray(signal, dtype=np.float64)
+        docs = self._sent_doc[candidates] if (per_doc or identified) else None
+        if separate:
+            parts.update({name: values[docs] for name, values in per_doc.items()})
+        elif per_doc:
+            parts["documents"] = fusion.fuse(per_doc, None)[docs]
+        if identified:
+            parts["identifier"] = params.identifier_weight * fusion.pinned_sentences(
+                candidates, docs, fusion.fuse(parts, None), identified, self._sent_len[candidates] >= params.min_terms,
+                fusion.not_answer_mask(roles))
+        return parts
+
+    def explain(self, terms, sentence_ids: list[int], params: RankParams = RankParams(), *, expansions=None,
+                doc_boost=None, evidence: fusion.Evidence | None = None) -> dict[int, dict]:
+        """Each given sentence's score parts (as fusion.py adds them up) and its total."""
+        candidates, parts, boost = self.score_parts(terms, params, expansions=expansions, doc_boost=doc_boost,
+                                                    evidence=evidence, separate=True)
+        out = {}
+        if not parts:
+            return out
+        total = fusion.fuse(parts, boost)
+        for sid in sentence_ids:
+            at = int(np.searchsorted(candidates, sid))
+            if at >= len(candidates) or candidates[at] != sid:
+                continue
+            explained = {name: round(float(values[at]), 4) for name, values in parts.items()}
+            explained["boost_factor"] = round(float(boost[at]), 4) if boost is not None else 1.0
+            explained["role"] = _role_name(int(self.sent_role[sid]))
+            explained["total"] = round(float(total[at]), 4)
+            out[sid] = explained
+        return out
 
     @staticmethod
     def _accumulate(id_parts: list[np.ndarray], weight_parts: list[np.ndarray]):
@@ -334,17 +457,55 @@ class Index:
     def _title_scores(self, term_counts: Counter, params: RankParams) -> np.ndarray:
         scores = np.zeros(self.document_count, dtype=np.float64)
         for tid, count in term_counts.items():
-            start, end = int(self.title_ptr[tid]), int(self.title_ptr[tid + 1])
+            start, end = int(self._title_ptr[tid]), int(self._title_ptr[tid + 1])
             if start == end:
                 continue
-            docs = self.title_doc[start:end]
+            docs = self._title_doc[start:end]
             if params.k1 == self.params["k1"] and params.b == self.params["b"]:
-                weights = self.title_weight[start:end]
+                weights = self._title_weight[start:end]
             else:
                 weights = bm25_weights(
                     float(self.title_idf[tid]), self.title_tf[start:end], self.doc_title_len[docs],
                     self.title_avg, params.k1, params.b,
                 )
+            scores[docs] += weights * count
+        return scores
+
+    def term_coverage(self, terms: list[str], doc: int) -> float:
+        """The idf-weighted share of the terms that occur in the document's text or title (0..1)."""
+        total = found = 0.0
+        for term in set(terms):
+            tid = self.term_id(term)
+            if tid < 0:
+                total += 1.0  # a word the index has never seen: the document does not have it
+                continue
+            idf = max(float(self.docp_idf[tid]), 1e-3)
+            total += idf
+            if _has(self.docp_doc, int(self.docp_ptr[tid]), int(self.docp_ptr[tid + 1]), doc) or _has(
+                    self.title_doc, int(self.title_ptr[tid]), int(self.title_ptr[tid + 1]), doc):
+                found += idf
+        return found / total if total else 1.0
+
+    def document_scores(self, terms: list[str], params: RankParams = RankParams()) -> np.ndarray:
+        """Whole-document BM25 of a bag of terms, one score per document."""
+        return self._document_scores(Counter(t for t in map(self.term_id, terms) if t >= 0), params)
+
+    def _document_scores(self, term_counts: Counter, params: RankParams) -> np.ndarray:
+        """BM25 of the query against every whole document (documents.py's postings)."""
+        k1, b = params.doc_k1 or params.k1, params.doc_b or params.b
+        stored = (k1, b) == (self.params.get("doc_k1", self.params["k1"]), self.params.get("doc_b", self.params["b"]))
+        scores = np.zeros(self.document_count, dtype=np.float64)
+        ptr, doc_ids = self._docp_ptr, self._docp_doc
+        for tid, count in term_counts.items():
+            start, end = int(ptr[tid]), int(ptr[tid + 1])
+            if start == end:
+                continue
+            docs = doc_ids[start:end]
+            if stored:
+                weights = self._docp_weight[start:end]
+            else:
+                weights = bm25_weights(float(self.docp_idf[tid]), self.docp_tf[start:end], self.doc_len[docs],
+                                       self.doc_avg, k1, b)
             scores[docs] += weights * count
         return scores
 
@@ -389,13 +550,14 @@ class Index:
         sort: str = "relevance",
         expansions: dict[str, float] | None = None,
         doc_boost: dict[int, float] | None = None,
+        evidence: fusion.Evidence | None = None,
     ) -> Ranking:
         """Sentences ranked by score (ties by sentence id), or by document date when sort="date".
 
         With `per_doc`, a page of `page_size` holds at most `per_doc` sentences of one document;
         the others move on to later pages rather than being dropped.
         """
-        candidates, scores = self.score(terms, params, expansions=expansions, doc_boost=doc_boost)
+        candidates, scores = self.score(terms, params, expansions=expansions, doc_boost=doc_boost, evidence=evidence)
         mask = self.filter_mask(candidates, filters)
         if params.min_terms:
             long_enough = self._sent_len[candidates] >= params.min_terms
@@ -409,6 +571,8 @@ class Index:
         take = min(total, max(wanted * 4, 64))
         while True:
             order = self._top(candidates, scores, take, sort)
+            if params.collapse_duplicates:
+                order = self._first_of_duplicates(candidates, order)
             ids = candidates[order]
             if per_doc:
                 order = order[_paged_with_cap(self.sent_doc[ids], per_doc, page_size, wanted)]
@@ -421,6 +585,19 @@ class Index:
             scores=[float(s) for s in scores[order]],
             total=total,
         )
+
+    def _first_of_duplicates(self, candidates: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """`order` without the sentences whose duplicate group already appeared earlier in it."""
+        groups = self._sent_dup[candidates[order]]
+        _, first = np.unique(groups, return_index=True)
+        return order[np.sort(first)]
+
+    def also_in(self, sid: int) -> int:
+        """In how many other documents a near-identical sentence appears (0: none)."""
+        return int(self.sent_dup_docs[sid]) - 1
+
+    def role_of(self, sid: int) -> str:
+        return _role_name(int(self.sent_role[sid]))
 
     def _top(self, candidates: np.ndarray, scores: np.ndarray, take: int, sort: str) -> np.ndarray:
         """Positions of the best `take` candidates, best first; ties by smaller sentence id."""
@@ -446,6 +623,16 @@ class Index:
 
     def document_sentences(self, doc: int) -> range:
         return range(int(self.doc_first_sent[doc]), int(self.doc_first_sent[doc + 1]))
+
+
+def _has(postings_doc: np.ndarray, start: int, end: int, doc: int) -> bool:
+    """Whether a term's postings (documents ascending in [start, end)) include `doc`."""
+    at = start + int(np.searchsorted(postings_doc[start:end], doc))
+    return at < end and int(postings_doc[at]) == doc
+
+
+def _role_name(role: int) -> str:
+    return ROLE_NAMES[role] if role < len(ROLE_NAMES) else "prose"
 
 
 def _paged_with_cap(docs: np.ndarray, per_doc: int, page_size: int, wanted: int) -> np.ndarray:

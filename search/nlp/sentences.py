@@ -86,12 +86,16 @@ class SentenceSplitter:
         return list(self.iter_split(text))
 
     def iter_split(self, text: str) -> Iterator[str]:
+        for _line, sentences in self.iter_lines(text):
+            yield from sentences
+
+    def iter_lines(self, text: str) -> Iterator[tuple[str, list[str]]]:
+        """(line, its sentences) for every non-empty line: a sentence's role depends on its line."""
         for line in text.split("\n"):
             line = " ".join(line.split())
             if not line:
                 continue
-            for sentence in self._punkt.tokenize(line):
-                yield from _cap_length(sentence)
+            yield line, [piece for sentence in self._punkt.tokenize(line) for piece in _cap_length(sentence)]
 
 
 def _cap_length(sentence: str) -> Iterator[str]:

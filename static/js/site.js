@@ -155,13 +155,37 @@
       hit.context_after.forEach(function (c) { text.append(" ", span("context", c.text)); });
       var title = node.querySelector(".hit-title");
       title.id = titleId;
+      var ident = span("hit-ident", (doc.identifiers || []).join(" \u00b7 "));
       if (doc.url) {
         var a = document.createElement("a");
         a.className = "result-link"; a.href = doc.url; a.rel = "noopener nofollow"; a.textContent = doc.title;
-        title.replaceChildren(a);
+        title.replaceChildren(ident, " ", a);
       } else {
-        title.textContent = doc.title;
+        title.replaceChildren(ident, " ", doc.title);
       }
+      node.classList.toggle("best-match", !!hit.best_match);
+      node.querySelector(".best-match-label").hidden = !hit.best_match;
+      var more = node.querySelector(".best-match-more");
+      more.hidden = !(hit.best_match_sentences || []).length;
+      more.replaceChildren.apply(more, (hit.best_match_sentences || []).map(function (s) {
+        var li = document.createElement("li"), link = document.createElement("a");
+        link.href = "/doc/" + doc.id + "/?hit=" + s.id + "#s" + s.id;
+        link.innerHTML = s.html; /* escaped by the server; only <mark> tags */
+        li.append(link);
+        return li;
+      }));
+      var also = node.querySelector(".also-in");
+      also.hidden = !hit.also_in;
+      also.textContent = "also in " + hit.also_in + " other document" + (hit.also_in === 1 ? "" : "s");
+      var why = node.querySelector(".why"), parts = node.querySelector(".why-parts");
+      why.hidden = !hit.explain;
+      why.querySelectorAll(".why-link").forEach(function (el) { el.remove(); });
+      parts.replaceChildren.apply(parts, Object.keys(hit.explain || {}).map(function (name) {
+        var div = document.createElement("div"), dt = document.createElement("dt"), dd = document.createElement("dd");
+        dt.textContent = name; dd.textContent = String(hit.explain[name]);
+        div.append(dt, dd);
+        return div;
+      }));
       node.querySelector(".hit-source").textContent = doc.source;
       var date = node.querySelector(".hit-date");
       date.hidden = !doc.date;
@@ -305,6 +329,7 @@
       controller = new AbortController();
       var api = new URLSearchParams(params);
       if (how === "type" && !/\s$/.test(input.value)) api.set("prefix", "1");  // the last word is still being typed
+      api.set("explain", "1"); /* the page shows "why this result" */
       fetch(form.dataset.api + "?" + api, { signal: controller.signal, headers: { Accept: "application/json", "X-Live-Search": "1" } })
         .then(function (r) {
           return r.json().then(function (body) { return { status: r.status, body: body }; });
