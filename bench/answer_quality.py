@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.shared_index import shared_index  # noqa: E402
-from evaluation.offline import evaluate, load_qrels  # noqa: E402
+from evaluation.offline import evaluate  # noqa: E402
+from evaluation.qrels import load_qrels  # noqa: E402
 from search.rankers import DEFAULT, PREVIOUS_DEFAULT, RankerConfig  # noqa: E402
 
 QRELS = ROOT.parent / "shared" / "eval" / "known-item-dev.tsv"
@@ -31,6 +32,7 @@ OFF = {  # how each component is turned off
     "document": {"doc_weight": 0.0, "doc_k1": 0.0, "doc_b": 0.0},
     "authority": {"authority_weight": 0.0},
     "title": {"title_weight": 0.0},
+    "semantic": {"semantic_weight": 0.0},
 }
 
 
@@ -50,6 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--qrels", type=Path, default=QRELS)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--split", choices=["dev", "test"], help="only this half of a question set")
     parser.add_argument("--starter", action="store_true",
                         help="index the starter articles too (the question set judges some of them)")
     parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
@@ -57,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     index = shared_index(rebuild=args.rebuild, starter=args.starter)
     index.spelling_ready(wait=True)
-    qrels = load_qrels(args.qrels)
+    qrels = load_qrels(args.qrels, splits=[args.split] if args.split else None)
     rows = variants()
     if args.set:
         changes = {}

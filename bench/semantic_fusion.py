@@ -103,7 +103,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "semantic")
     args = parser.parse_args()
     _setup_django()
-    from evaluation.offline import document_ranking, load_qrels
+    from evaluation.offline import document_ranking
+    from evaluation.qrels import load_qrels
     from search.index.engine import Index
     from search.rankers import DEFAULT
     from search.semantic import DocumentVectors, encode_query, semantic_top_documents

@@ -50,8 +50,13 @@ def shared_index(*, rebuild: bool = False, workers: int = 2, verbose: bool = Tru
                 print(f"cached index unusable ({exc}); rebuilding", file=sys.stderr)
     shutil.rmtree(directory, ignore_errors=True)
     started = time.perf_counter()
+    from search.semantic import model_installed
+
+    # Document vectors too when the model is installed, encoded once and then read from the cache.
+    semantic_cache = CACHE / "semantic-cache" if model_installed() else None
     version, manifest = build_index(_records(starter), directory, workers=workers, k1=DEFAULT.k1, b=DEFAULT.b,
-                                    doc_k1=DEFAULT.doc_k1 or None, doc_b=DEFAULT.doc_b or None)
+                                    doc_k1=DEFAULT.doc_k1 or None, doc_b=DEFAULT.doc_b or None,
+                                    semantic_cache=semantic_cache)
     if verbose:
         counts = manifest["counts"]
         print(f"built {counts['documents']} documents, {counts['sentences']} sentences in "

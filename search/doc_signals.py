@@ -3,7 +3,7 @@
 A provider is a function (index, query text) -> one float per document of the index (a numpy
 array of length index.document_count, higher is better; e.g. the cosine similarity of each
 document's vector to the query), or None when it has nothing to say (no vectors in this index
-version). A ranker weighs each provider by name (RankerConfig.signal_weights, e.g.
+version). A ranker weighs each provider by name (RankerConfig.document_signal_weights, e.g.
 {"semantic": 2.0}); providers whose weight is 0 are never called, so an unused signal costs
 nothing. The engine adds weight x score of a sentence's document (search/index/fusion.py), and
 the EXTRA_DOCS best documents of each signal become candidates even when they share no word
@@ -37,7 +37,7 @@ def unregister(name: str) -> None:
 def signals_for(index, query: str, ranker) -> dict[str, np.ndarray]:
     """The weighted providers' scores for this query (a failing provider is skipped, not fatal)."""
     out: dict[str, np.ndarray] = {}
-    for name, weight in ranker.signal_weights.items():
+    for name, weight in ranker.document_signal_weights.items():
         provider = _providers.get(name)
         if not weight or provider is None:
             continue
@@ -63,3 +63,12 @@ def extra_documents(signals: dict[str, np.ndarray], per_signal: int = EXTRA_DOCS
             if scores[doc] > 0:
                 found[int(doc)] = None
     return tuple(found)
+
+
+def _register_built_in() -> None:
+    from .semantic.signal import NAME, semantic_scores
+
+    register(NAME, semantic_scores)
+
+
+_register_built_in()

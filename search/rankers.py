@@ -62,6 +62,7 @@ class RankerConfig:
     identifier_weight: float = 0.0
     identifier_min_share: float = 1.0  # see query_identifiers.named_specs
     collapse_duplicates: bool = False
+    semantic_weight: float = 0.0  # the "semantic" document signal (search/semantic/signal.py)
     signal_weights: dict = field(default_factory=dict, hash=False, compare=False)  # signal name -> weight
     expansions: dict = field(default_factory=dict, hash=False, compare=False)
     boosts: dict = field(default_factory=dict, hash=False, compare=False)  # query -> {doc slug: grade}
@@ -74,8 +75,17 @@ class RankerConfig:
             doc_k1=self.doc_k1, doc_b=self.doc_b,
             authority_weight=self.authority_weight, identifier_weight=self.identifier_weight,
             collapse_duplicates=self.collapse_duplicates,
-            signal_weights=tuple(sorted((str(k), float(v)) for k, v in self.signal_weights.items())),
+            signal_weights=tuple(sorted((str(k), float(v)) for k, v in self.document_signal_weights.items())),
         )
+
+    @property
+    def document_signal_weights(self) -> dict[str, float]:
+        """Weight of each named document signal: signal_weights, with semantic_weight as "semantic"
+        (a scalar field, so the tuner can search it)."""
+        weights = dict(self.signal_weights)
+        if self.semantic_weight:
+            weights["semantic"] = self.semantic_weight
+        return weights
 
     def params_json(self) -> dict:
         data = asdict(self)
@@ -105,7 +115,7 @@ class RankerConfig:
                 parts.append(f"{name.removesuffix('_weight')}={value:g}")
         if self.collapse_duplicates:
             parts.append("collapse")
-        for name, weight in sorted(self.signal_weights.items()):
+        for name, weight in sorted(self.document_signal_weights.items()):
             parts.append(f"{name}={weight:g}")
         if self.feedback_boost and self.boosts:
             parts.append(f"feedback={self.feedback_boost:g}x{len(self.boosts)}q")
@@ -127,11 +137,12 @@ PREVIOUS_DEFAULT = RankerConfig(
     name="bm25-tuned-v1", k1=0.9, b=0.5, title_weight=0.5, alias_weight=0.5, spelling=True, feedback_boost=0.25,
     min_terms=3,
 )
-# The same, plus identifiers named in the query, sentence roles, duplicate collapsing and
-# whole-document evidence (weights chosen on the known-item dev set: see the README).
+# The same, plus identifiers named in the query, sentence roles, duplicate collapsing,
+# whole-document evidence and the semantic document signal (weights chosen on the known-item dev
+# set and the question set's dev half: see the README).
 DEFAULT = PREVIOUS_DEFAULT.with_changes(
     name="bm25-answers-v2", identifier_weight=1000.0, role_weight=0.5, section_weight=0.1, doc_weight=1.0,
-    doc_k1=3.0, doc_b=0.75, authority_weight=0.5, collapse_duplicates=True,
+    doc_k1=3.0, doc_b=0.75, authority_weight=0.5, collapse_duplicates=True, semantic_weight=24.0,
 )
 
 

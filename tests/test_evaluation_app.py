@@ -57,7 +57,10 @@ def test_legacy_import_rejects_bad_files(tmp_path):
 
 
 @pytest.fixture
-def site(index_dir):
+def site(index_dir, settings):
+    # Lexical retrieval only: these tests check the metrics' arithmetic on rankings they can predict
+    # (the semantic signal would also rank documents sharing no word with the question).
+    settings.SEMANTIC_VECTORS = False
     documents_store([
         ParsedDocument(external_id="eip-1559", title="Fee market change", source="specs",
                        text="The base fee is burned. A priority fee goes to the block producer."),
