@@ -204,7 +204,7 @@ def test_without_javascript_the_help_line_and_urls_are_honest(static_page):
 def test_the_count_is_of_sentences_with_every_word(page):
     page.goto("/search/?q=what+is+proof+of+stake")
     summary = page.locator("#summary").inner_text()
-    every, some = re.search(r"([\d,]+) sentences? with every word of “what is proof of stake”, ([\d,]+) with some",
+    every, some = re.search(r"([\d,]+) sentences? with every word of “what is proof of stake”, ([\d,]+) results? in all",
                             summary).groups()
     assert int(every.replace(",", "")) < int(some.replace(",", ""))
     type_into_search(page, "proof of stake validators")

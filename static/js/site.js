@@ -232,10 +232,11 @@
       show(total ? null : "zero");
       var unfiltered = new URLSearchParams({ q: q });
       results.querySelector(".clear-filters").href = "?" + unfiltered;
-      // The count a visitor reads is of sentences with every word; "with some" only when it differs.
+      // The count a visitor reads is of sentences with every word; "in all" (sentences with some of the
+      // words, and those of documents close in meaning) only when it differs.
       document.getElementById("summary").textContent = (all === total
         ? count(total, "matching sentence") + " for \u201c" + q + "\u201d"
-        : count(all, "sentence") + " with every word of \u201c" + q + "\u201d, " + total.toLocaleString("en-US") + " with some") +
+        : count(all, "sentence") + " with every word of \u201c" + q + "\u201d, " + count(total, "result") + " in all") +
         (total ? " \u2014 page " + data.query.page + " of " + data.pages : "") + ".";
       document.title = q + " \u2014 Search \u2014 CryptoSights";
       var corrected = results.querySelector("[data-spelling=corrected]");
