@@ -15,26 +15,12 @@ from datetime import datetime, timezone
 import pytest
 
 from .conftest import ROOT
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, CSP, real_server  # noqa: F401  (the shared server fixture)
+from .test_browser import CSP, browser, real_server  # noqa: F401  (the shared browser and server fixtures)
 
 pytestmark = pytest.mark.integration
 
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium package)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def _open(browser, real_server, size: str, *, javascript: bool = True):  # noqa: F811
