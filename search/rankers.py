@@ -142,7 +142,7 @@ PREVIOUS_DEFAULT = RankerConfig(
 # set and the question set's dev half: see the README).
 DEFAULT = PREVIOUS_DEFAULT.with_changes(
     name="bm25-answers-v2", identifier_weight=1000.0, role_weight=0.5, section_weight=0.1, doc_weight=1.0,
-    doc_k1=3.0, doc_b=0.75, authority_weight=0.5, collapse_duplicates=True, semantic_weight=24.0,
+    doc_k1=3.0, doc_b=0.75, authority_weight=0.5, collapse_duplicates=True, semantic_weight=12.0,
 )
 
 
