@@ -26,6 +26,13 @@ def site(index_dir):
 
 
 def _queued_functions() -> list[str]:
+    """What waits in the task queue, on whichever broker the settings name (ORM or Redis)."""
+    from django_q.brokers import get_broker
+    from django_q.signing import SignedPackage
+
+    broker = get_broker()
+    if "redis" in django_settings.Q_CLUSTER:
+        return [SignedPackage.loads(package)["func"] for package in broker.connection.lrange(broker.list_key, 0, -1)]
     return [task.func() for task in OrmQ.objects.all()]
 
 
