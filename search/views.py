@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
 from evaluation.logging import search_log_record
 
 from .active_index import get_index
+from .document_blocks import build_blocks, table_of_contents
 from .indexing import active_build
 from .models import Document
 from .nlp import identifiers
@@ -123,6 +125,7 @@ def search_page(request):
         "previous_url": _search_url(search, page=search.page - 1) if response.has_previous else "",
         "next_url": _search_url(search, page=search.page + 1) if response.has_next else "",
         "explain_url": "" if search.explain else _search_url(search) + "&explain=1",
+        "back_query": clean[1:],  # carried to document pages for their "back to results" link
     })
 
 
@@ -144,8 +147,9 @@ def document_page(request, doc_id: int):
         raise Http404("No such document in the current index.")
     hit = request.GET.get("hit", "")
     sentence_ids = index.document_sentences(doc)
-    sentences = [{**sentence_info(index, sid), "coin_badges": _coin_badges(index.sentence_coins(sid))}
-                 for sid in sentence_ids]
+    sentences = [{**sentence_info(index, sid), "role": index.role_of(sid),
+                  "coin_badges": _coin_badges(index.sentence_coins(sid))} for sid in sentence_ids]
+    blocks = build_blocks(sentences)
     key_terms = [term for term, _ in index.document_key_terms(doc)]
     words = surface_forms(index, key_terms, sentence_ids)
     record = Document.objects.filter(pk=doc_id).values("authors", "status", "license", "meta", "updated_at").first() or {}
@@ -168,10 +172,29 @@ def document_page(request, doc_id: int):
         "description": str(meta.get("description", "")),
         "requires": _required_identifiers(meta),
         "sentences": sentences,
+        "blocks": blocks,
+        "toc": table_of_contents(blocks),
+        "back_url": _back_to_results(request),
         "summary": summarize(sentences),
         "key_terms": [words[t] for t in key_terms],
         "highlight_id": int(hit) if hit.isdigit() else None,
     })
+
+
+def _back_to_results(request) -> str:
+    """The results page the visitor came from: the `back` parameter (a results query string, set by
+    the result links) or else a Referer from this site's search page; re-validated and rebuilt, so
+    only a clean /search/ address comes out. Empty when the visitor did not come from a search."""
+    query = request.GET.get("back", "")
+    if not query:
+        referer = urlsplit(request.headers.get("referer", ""))
+        if referer.netloc == request.get_host() and referer.path == reverse("search"):
+            query = referer.query
+    try:
+        search = parse_request(QueryDict(query[:2000]))
+    except InvalidQuery:
+        return ""
+    return reverse("search") + _search_url(search) if search.q else ""
 
 
 def _linked_documents(index, docs: list[int]) -> list[dict]:

@@ -259,3 +259,27 @@ def test_screenshots_of_the_main_pages(page):
     page.locator("#hits > .hit a.more").first.click()
     page.wait_for_url("**/doc/**")
     shot(page, "document")
+
+
+# --- result cards -----------------------------------------------------------------------------
+
+def fully_visible_hits(page) -> int:
+    """How many hit cards lie entirely inside the first screen (no scrolling)."""
+    return page.evaluate("""() => {
+        const h = window.innerHeight;
+        return [...document.querySelectorAll('#hits > .hit')].filter(el => {
+            const r = el.getBoundingClientRect();
+            return r.height > 0 && r.top >= 0 && r.bottom <= h;
+        }).length;
+    }""")
+
+
+def test_desktop_first_screen_shows_several_results(browser, real_server):  # noqa: F811
+    for javascript in (True, False):
+        context, page = _open(browser, real_server, "desktop", javascript=javascript)
+        page.goto("/search/?q=fees")
+        assert hits(page).count() >= 6
+        visible = fully_visible_hits(page)
+        print(f"fully visible hit cards at 1280x900 (JavaScript {'on' if javascript else 'off'}): {visible}")
+        assert visible >= 4
+        context.close()

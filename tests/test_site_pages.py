@@ -137,12 +137,20 @@ def test_search_results_have_everything_a_hit_needs(client, site):
     hits = re.findall(r'<li class="hit" data-hit-id="(\d+)"', html)
     assert hits
     assert "The <mark>base</mark> <mark>fee</mark> is <mark>burned</mark>" in html
-    assert '<a class="result-link" href="https://eips.ethereum.org/EIPS/eip-1559" rel="noopener nofollow">' in html
     assert '<time class="hit-date" datetime="2019-04-13">2019-04-13</time>' in html
     assert '<span class="badge coin" data-coin="ethereum">Ethereum</span>' in html
     assert re.search(r'class="badge sentiment sentiment-(positive|neutral|negative)"', html)
     doc_id = Document.objects.get(external_id="eip-1559").pk
-    assert f'href="/doc/{doc_id}/?hit={hits[0]}#s{hits[0]}">more from this document</a>' in html
+    # The card's head is the document, linking to its page here, with the way back to these results.
+    card = re.search(rf'<li class="hit" data-hit-id="{hits[0]}".*?</li>', html, re.S).group(0)
+    head = re.search(r'<h3 class="hit-title"[^>]*>(.*?)</h3>', card, re.S).group(1)
+    assert f'href="/doc/{doc_id}/?hit={hits[0]}&amp;back=q%3Dbase%2Bfee%2Bburned#s{hits[0]}"' in head
+    assert 'class="doc-link result-link"' in head and "EIP-1559" in head and "http" not in head
+    assert card.index('class="hit-title"') < card.index('class="hit-text"')  # head first, then the snippet
+    # The original is a separate link, marked as leaving the site.
+    source = re.search(r'<a class="source-link"[^>]*>.*?</a>', card, re.S).group(0)
+    assert 'href="https://eips.ethereum.org/EIPS/eip-1559"' in source and 'rel="noopener nofollow"' in source
+    assert "leaves CryptoSights" in source and "↗" in source
     assert 'data-vote="1"' in html and 'data-vote="-1"' in html and 'aria-pressed="false"' in html
     assert log_id
 
@@ -171,7 +179,7 @@ def test_tone_badges_only_on_news_and_opinion_prose(client, site):
     insight = re.search(r'<aside id="insight".*?</aside>', client.get("/search/", {"q": "fee"}).content.decode(), re.S).group(0)
     assert '<div data-insight="tone">' in insight  # the news hit has a tone to tally
     assert sum(int(n) for n in re.findall(r'data-count="\w+">(\d+)</span>', insight)) == 1
-    assert re.search(r"Great news</span></li>", page)  # a heading (positive words): no tone
+    assert re.search(r'class="doc-sentence">Great news</span>', page)  # short, not prose: no tone
 
 
 def test_insight_panel_summarises_the_page(client, site):
@@ -297,7 +305,8 @@ def test_document_page_shows_metadata_sentences_terms_and_summary(client, site):
     assert "<title>EIP-1559: Fee market change for ETH 1.0 chain — CryptoSights</title>" in html
     for text in ["Vitalik Buterin, Eric Conner", "<dd>Final</dd>", "<dd>CC0-1.0</dd>", "13 April 2019", "ethereum-eips"]:
         assert text in html, text
-    assert 'href="https://eips.ethereum.org/EIPS/eip-1559" rel="noopener nofollow">Read the original</a>' in html
+    assert re.search(r'href="https://eips.ethereum.org/EIPS/eip-1559" rel="noopener nofollow" aria-label="[^"]*leaves CryptoSights'
+                     r'[^"]*">Read the original <span aria-hidden="true">↗</span></a>', html)
     assert f'id="s{hit["id"]}" class="doc-sentence hit-sentence" aria-current="true"' in html
     assert len(re.findall(r'class="doc-sentence[ "]', html)) == 4
     assert '<span class="badge coin">Ethereum</span>' in html
@@ -306,7 +315,7 @@ def test_document_page_shows_metadata_sentences_terms_and_summary(client, site):
     terms = re.search(r'id="terms-title">Key terms</h2>(.*?)</section>', html, re.S).group(1)
     words = re.findall(r'class="chip" href="/search/\?q=[^"]+">([^<]+)</a>', terms)
     assert {"base", "burned", "gas"} <= set(words)  # words of the text, not stems ("burn")
-    text = " ".join(re.findall(r'<span class="sentence-text">([^<]+)', html)).lower()
+    text = " ".join(re.findall(r'class="doc-sentence[^"]*"[^>]*>([^<]+)', html)).lower()
     assert all(word.lower() in text for word in words)
     summary = re.search(r'id="summary-title">(.*?)</section>', html, re.S).group(1)
     assert "Ethereum" in summary and "Average sentiment score" not in summary  # a specification: no tone

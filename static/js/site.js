@@ -92,7 +92,7 @@
       if (event.altKey || event.ctrlKey || event.metaKey) return;
       var target = event.target, hits = Array.prototype.slice.call(document.querySelectorAll("#hits .hit"));
       if (event.key === "Enter" && target.classList && target.classList.contains("hit")) {
-        var link = target.querySelector(".hit-title a") || target.querySelector("a.more");
+        var link = target.querySelector(".hit-title a.doc-link");  // the page here, never off-site
         if (link) { event.preventDefault(); link.click(); }
         return;
       }
@@ -155,21 +155,22 @@
       hit.context_after.forEach(function (c) { text.append(" ", span("context", c.text)); });
       var title = node.querySelector(".hit-title");
       title.id = titleId;
-      var ident = span("hit-ident", (doc.identifiers || []).join(" \u00b7 "));
-      if (doc.url) {
-        var a = document.createElement("a");
-        a.className = "result-link"; a.href = doc.url; a.rel = "noopener nofollow"; a.textContent = doc.title;
-        title.replaceChildren(ident, " ", a);
-      } else {
-        title.replaceChildren(ident, " ", doc.title);
-      }
+      var head = title.querySelector(".doc-link");
+      head.href = docHref(doc.id, hit.id);
+      var ident = head.querySelector(".hit-ident");
+      ident.textContent = (doc.identifiers || []).join(" \u00b7 ");
+      head.replaceChildren(ident, (doc.identifiers || []).length ? " " : "", span("hit-doc-title", doc.title));
+      var source = node.querySelector(".source-link");
+      source.hidden = !doc.url;
+      if (doc.url) source.href = doc.url; else source.removeAttribute("href");
+      source.setAttribute("aria-label", "Original source of " + doc.title + " (leaves CryptoSights)");
       node.classList.toggle("best-match", !!hit.best_match);
       node.querySelector(".best-match-label").hidden = !hit.best_match;
       var more = node.querySelector(".best-match-more");
       more.hidden = !(hit.best_match_sentences || []).length;
       more.replaceChildren.apply(more, (hit.best_match_sentences || []).map(function (s) {
         var li = document.createElement("li"), link = document.createElement("a");
-        link.href = "/doc/" + doc.id + "/?hit=" + s.id + "#s" + s.id;
+        link.href = docHref(doc.id, s.id);
         link.innerHTML = s.html; /* escaped by the server; only <mark> tags */
         li.append(link);
         return li;
@@ -201,9 +202,14 @@
       sentiment.textContent = hit.sentiment.label;
       sentiment.title = "Sentiment score " + hit.sentiment.score;
       sentiment.hidden = !hit.sentiment.shown;  // tone only for news and opinion prose
-      node.querySelector("a.more").href = "/doc/" + doc.id + "/?hit=" + hit.id + "#s" + hit.id;
       node.querySelector(".vote").hidden = false;
       return node;
+    }
+
+    // The document page, with the way back to these results (the address bar holds them by now).
+    function docHref(docId, sentenceId) {
+      var back = location.search.slice(1);
+      return "/doc/" + docId + "/?hit=" + sentenceId + (back ? "&back=" + encodeURIComponent(back) : "") + "#s" + sentenceId;
     }
 
     function span(className, text) {
