@@ -228,9 +228,9 @@ def test_votes_and_clicks_are_recorded(page, real_server):
             "SELECT f.vote, f.rank FROM evaluation_feedback f JOIN evaluation_querylog l ON l.id = f.log_id "
             "WHERE l.public_id = ? AND f.sentence_id = ?", (log_id.replace("-", ""), hit_id)).fetchall()
     assert votes == [(-1, 1)]
-    # A click on "more from this document" is sent even though the page navigates away.
-    first.locator("a.more").click()
-    page.wait_for_url(f"**/doc/*/?hit={hit_id}#s{hit_id}")
+    # A click on the card's head (the document page here) is sent even though the page navigates away.
+    first.locator(".hit-title a.doc-link").click()
+    page.wait_for_url(f"**/doc/*/?hit={hit_id}&back=*#s{hit_id}")
     assert page.locator(f"#s{hit_id}.hit-sentence").is_visible()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -266,8 +266,9 @@ def test_keyboard_only_search_and_result_navigation(page):
     second = hits(page).nth(1).get_attribute("data-hit-id")
     assert page.evaluate("document.activeElement.dataset.hitId") == second
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
-    page.keyboard.press("Enter")  # opens the focused result
-    page.wait_for_url(f"**/doc/*/?hit={second}#s{second}")
+    page.keyboard.press("Enter")  # opens the focused result's page on this site, never the original
+    page.wait_for_url(f"**/doc/*/?hit={second}&back=*#s{second}")
+    assert page.locator(".back-link a").get_attribute("href") == "/search/?q=what+is+a+payment+channel"
     page.keyboard.press("/")  # back to a search box from anywhere
     assert page.evaluate("document.activeElement.id") == "header-q"
 
@@ -277,7 +278,7 @@ def test_phone_width_has_no_horizontal_scroll(browser, real_server):
                                   device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto("/search/?q=bitcoin+fees")
-    doc_url = page.locator("#hits > .hit a.more").first.get_attribute("href")
+    doc_url = page.locator("#hits > .hit a.doc-link").first.get_attribute("href")
     for url in ["/", "/search/", "/search/?q=bitcoin+fees", "/search/?q=zzzzqqq", "/search/?q=x&page=0", doc_url,
                 "/about/", "/faq/", "/privacy/", "/terms/", "/evaluation/", "/evaluation/dashboard/"]:
         page.goto(url)
