@@ -283,3 +283,79 @@ def test_desktop_first_screen_shows_several_results(browser, real_server):  # no
         print(f"fully visible hit cards at 1280x900 (JavaScript {'on' if javascript else 'off'}): {visible}")
         assert visible >= 5  # it was 2 with the snippet-first cards
         context.close()
+
+
+# (the score parts differ by design: the API sends them, the page links to a page that shows them)
+CARD_SHAPE = """hit => [...hit.querySelectorAll('*')].filter(el => !el.closest('.why-link, .why-parts > *'))
+    .map(el => el.tagName + '.' + [...el.classList].sort().join('.'))"""
+
+
+def test_card_head_is_the_document_and_live_cards_match_the_server_ones(page):
+    page.goto("/search/?q=fees")
+    first = hits(page).first
+    head = first.locator(".hit-title a.doc-link")
+    assert re.fullmatch(r"/doc/\d+/\?hit=\d+&back=q%3Dfees#s\d+", head.get_attribute("href"))
+    assert head.inner_text().strip() == first.locator(".hit-doc-title").inner_text().strip() != ""
+    order = first.evaluate("h => [...h.children].map(c => c.className)")
+    assert order.index("hit-title") < order.index("hit-text")  # the document first, then the snippet
+    source = first.locator("a.source-link")
+    if source.get_attribute("href"):  # an original elsewhere: a separate link that says it leaves the site
+        assert source.get_attribute("rel") == "noopener nofollow"
+        assert "leaves CryptoSights" in source.get_attribute("aria-label")
+    server_shape = first.evaluate(CARD_SHAPE)
+    # The same results rendered by site.js as you type have the same structure and links.
+    first.evaluate("h => h.dataset.old = '1'")
+    type_into_search(page, "fees")
+    page.wait_for_function("() => { const h = document.querySelector('#hits > .hit'); return h && !h.dataset.old; }")
+    live = hits(page).first
+    assert live.evaluate(CARD_SHAPE) == server_shape
+    assert live.locator(".hit-title a.doc-link").get_attribute("href") == head.get_attribute("href")
+    shot(page, "result-cards")
+    # Enter on a selected hit opens its page here.
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/doc/*/?hit=*&back=q%3Dfees#s*")
+
+
+def _check_document_page(page):
+    h1 = page.locator("h1#doc-title")
+    assert "How Bitcoin Transactions and Fees Work" in h1.inner_text()
+    headings = page.locator(".doc-body .doc-heading")
+    assert headings.count() >= 4
+    for i in range(headings.count()):
+        anchor = headings.nth(i).get_attribute("id")
+        assert anchor and headings.nth(i).locator(f'a.heading-anchor[href="#{anchor}"]').count() == 1
+    assert "Inputs and Outputs" in page.locator(".doc-body h2 .doc-sentence").all_inner_texts()
+    assert page.locator(".doc-body p.doc-prose").count() >= 4  # prose between headings, not one run-on block
+    toc = page.locator("nav.toc a")
+    assert toc.count() == headings.count()
+    target = toc.nth(1).get_attribute("href")
+    toc.nth(1).click()
+    page.wait_for_url(f"**{target}")
+    assert page.locator(target).is_visible()
+    hit = page.locator(".hit-sentence")
+    assert hit.count() == 1 and hit.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_document_page_keeps_structure_and_leads_back_to_the_same_results(browser, real_server, javascript):  # noqa: F811
+    for size in SIZES:
+        context, page = _open(browser, real_server, size, javascript=javascript)
+        page.size = size
+        page.goto("/search/?q=fee+mempool&sort=date")
+        results_url = page.url
+        hits(page).locator("a.doc-link", has_text="How Bitcoin Transactions and Fees Work").first.click()
+        page.wait_for_url("**/doc/**")
+        _check_document_page(page)
+        if not javascript:
+            shot(page, "document-structure-nojs")
+        back = page.locator(".back-link a")
+        assert back.get_attribute("href") == "/search/?q=fee+mempool&sort=date"
+        back.click()
+        page.wait_for_url(results_url)
+        assert hits(page).count() > 0 and page.locator("#q").input_value() == "fee mempool"
+        context.close()
+        if javascript:
+            assert not page.problems, page.problems
