@@ -411,3 +411,55 @@ def test_identifiers_best_match_card_and_citations_on_pages(client, index_dir):
     cites = re.search(r'<ul class="citations cites">(.*?)</ul>', client.get(f"/doc/{vault}/").content.decode(),
                       re.S).group(1)
     assert f'href="/doc/{erc20}/"' in cites
+
+
+STRUCTURED_TEXT = "\n".join([
+    "Overview", "A wallet keeps keys. It signs transactions.",
+    "Steps", "- Create a seed phrase. Keep it offline.", "- Derive the first address.",
+    "Parameters", "| Name | Value |", "| --- | --- |", "| FORK_BLOCK | 12965000 |", "| BASE_FEE_MAX_CHANGE_DENOMINATOR | 8 |",
+    "Code", "function burn(uint256 amount) external {", "require(amount > 0);",
+    "Formula", "The fee is $b \\cdot g$ per block, as described above.",
+])
+
+
+def test_document_page_keeps_the_source_structure(client, site):
+    documents_store([ParsedDocument(external_id="structured", title="Structured wallet notes", source="guides",
+                                    text=STRUCTURED_TEXT)])
+    index_build()
+    doc = Document.objects.get(external_id="structured")
+    html = client.get(f"/doc/{doc.pk}/").content.decode()
+    body = re.search(r'<div class="doc-body">(.*?)</article>', html, re.S).group(1)
+    headings = re.findall(r'<h2 id="(sec-[\w-]+)" class="doc-heading"><span id="s\d+" class="doc-sentence">([^<]+)</span> '
+                          r'<a class="heading-anchor" href="#\1"', body)
+    assert [text for _, text in headings] == ["Overview", "Steps", "Parameters", "Code", "Formula"]
+    toc = re.search(r'<nav class="toc card".*?</nav>', html, re.S).group(0)  # five headings: a table of contents
+    assert re.findall(r'href="#(sec-[\w-]+)"', toc) == [anchor for anchor, _ in headings]
+    items = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="doc-list">(.*?)</ul>', body, re.S).group(1), re.S)
+    assert len(items) == 2  # a two-sentence item stays one item; the bullet is the list's, not the text's
+    assert "Create a seed phrase." in items[0] and "Keep it offline." in items[0] and "- " not in items[0]
+    table = re.search(r'<table class="doc-table">(.*?)</table>', body, re.S).group(1)
+    assert re.findall(r"<th scope=\"col\">([^<]+)</th>", table) == ["Name", "Value"]
+    assert re.findall(r"<td>([^<]+)</td>", table) == ["FORK_BLOCK", "12965000", "BASE_FEE_MAX_CHANGE_DENOMINATOR", "8"]
+    code = re.search(r'<pre class="doc-code">(.*?)</pre>', body, re.S).group(1)
+    assert "function burn(uint256 amount) external {" in code and "\n" in code and "require(amount &gt; 0);" in code
+    assert "$b \\cdot g$" in body  # LaTeX stays readable as text; nothing is fetched to render it
+    assert html.count("<script") == 1 and " style=" not in html  # only the site's script file; no inline style
+
+
+def test_back_to_results_comes_from_the_link_or_a_same_site_referer(client, site):
+    doc = Document.objects.get(external_id="eip-1559")
+
+    def back(**kwargs):
+        html = client.get(f"/doc/{doc.pk}/", **kwargs).content.decode()
+        link = re.search(r'<p class="back-link"><a href="([^"]+)">', html)
+        return link.group(1) if link else None
+
+    assert back(data={"back": "q=base fee&coin=ethereum&sort=date&page=2"}) == \
+        "/search/?q=base+fee&amp;coin=ethereum&amp;sort=date&amp;page=2"
+    assert back() is None  # not from a search: no link
+    assert back(data={"back": "coin=ethereum"}) is None  # no question, no results to go back to
+    assert back(data={"back": "q=fee&coin=not-a-coin"}) is None  # invalid: no link rather than an error
+    assert back(data={"back": "q=fee&next=https://evil.example/"}) == "/search/?q=fee"  # rebuilt, nothing else kept
+    assert back(HTTP_REFERER="http://testserver/search/?q=gas+price&sort=date") == "/search/?q=gas+price&amp;sort=date"
+    assert back(HTTP_REFERER="https://elsewhere.example/search/?q=gas") is None
+    assert back(HTTP_REFERER="http://testserver/about/?q=gas") is None
