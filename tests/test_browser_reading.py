@@ -281,7 +281,7 @@ def test_desktop_first_screen_shows_several_results(browser, real_server):  # no
         assert hits(page).count() >= 6
         visible = fully_visible_hits(page)
         print(f"fully visible hit cards at 1280x900 (JavaScript {'on' if javascript else 'off'}): {visible}")
-        assert visible >= 5  # it was 2 with the snippet-first cards
+        assert visible >= 4  # it was 2 with the snippet-first cards (5 when measured; 4 leaves room for font metrics)
         context.close()
 
 
