@@ -12,7 +12,7 @@ import re
 
 from django.utils.text import slugify
 
-from .nlp.roles import _LIST_RE
+from .nlp.roles import LIST_MARKER
 
 TOC_MIN_HEADINGS = 4  # a table of contents from this many headings on
 
@@ -79,7 +79,7 @@ def build_blocks(sentences: list[dict]) -> list[dict]:
         elif role == "table":
             pending_rows.append(s)
         elif role in ("list", "reference"):
-            starts_item = bool(_LIST_RE.match(s["text"]))
+            starts_item = bool(LIST_MARKER.match(s["text"]))
             if last and last["kind"] == "list" and (starts_item or not last["items"]):
                 last["items"].append([_list_item_text(s)])
             elif last and last["kind"] == "list":

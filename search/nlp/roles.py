@@ -19,7 +19,8 @@ PROSE, HEADING, LIST_ITEM, REFERENCE, TABLE_ROW, CODE = range(6)
 NAMES = ("prose", "heading", "list", "reference", "table", "code")
 NOT_ANSWERS = (HEADING, REFERENCE)  # never an answer by themselves
 
-_LIST_RE = re.compile(r"^(?:[-*+•]|\d{1,3}[.)]|\[\d{1,3}\]|\(\d{1,3}\)|[a-z][.)])\s+")
+# A list item's marker ("- ", "1. ", "[3] ", "a) "); the document page splits list items by it too.
+LIST_MARKER = re.compile(r"^(?:[-*+•]|\d{1,3}[.)]|\[\d{1,3}\]|\(\d{1,3}\)|[a-z][.)])\s+")
 _NUMBERED_HEADING_RE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Z]\.)\s+\S")
 _REFERENCE_SECTION_RE = re.compile(
     r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:references?|citations?|footnotes?|notes|bibliography|see also|"
@@ -87,7 +88,7 @@ class LineClassifier:
             return PROSE
         if " | " in line or line.startswith("|"):
             return TABLE_ROW
-        list_match = _LIST_RE.match(line)
+        list_match = LIST_MARKER.match(line)
         if list_match:
             content = line[list_match.end():]
             if self.in_references or _is_reference(content):
