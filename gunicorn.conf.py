@@ -45,7 +45,7 @@ def worker_exit(server, worker):
 
 def post_fork(server, worker):
     # Before the worker starts its threads: one malloc arena for them, and freed query arrays
-    # kept for reuse (search/index/allocator.py; worker USS at 1M sentences 153 -> 137 MB).
+    # kept for reuse (search/index/allocator.py; the memory it saves: docs/benchmarks.md).
     from search.index.allocator import tune_malloc
 
     tune_malloc()

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 APP_QUERIES = SHARED / "queries" / "original-app-queries.tsv"
 KNOWN_ITEM_QUERIES = SHARED / "eval" / "known-item-dev.tsv"
-# Used when ../shared is absent (a fresh clone without the data): the README's example questions.
+# Used when ../shared is absent (a fresh clone without the data): a few typical questions.
 FALLBACK_QUERIES = [
     "how does EIP-1559 burn fees?", "what is proof of stake", "BIP32 hierarchical deterministic wallets",
     "how do stablecoins keep their peg", "what is a Lightning Network payment channel",

@@ -1,4 +1,4 @@
-"""Markdown tables from a results dict (printed by run.py, pasted into the README)."""
+"""Markdown tables from a results dict (printed by run.py, pasted into docs/benchmarks.md)."""
 
 from __future__ import annotations
 

@@ -2,16 +2,18 @@
 """All benchmarks for one corpus scale: build, serving process, query latency against other
 engines, and HTTP. Prints markdown tables and writes bench/results/<corpus>.json.
 
-    python bench/run.py --scale shared          # the shared corpus (make bench); ~5 minutes
-    python bench/run.py --scale 1m              # synthetic 1M sentences; ~20 minutes
-    python bench/run.py --scale 5m              # synthetic 5M sentences, no HTTP; ~30 minutes
+    python bench/run.py --scale shared          # the shared corpus (make bench)
+    python bench/run.py --scale 1m              # synthetic 1M sentences
+    python bench/run.py --scale 5m              # synthetic 5M sentences, no HTTP
     python bench/run.py --scale tiny --http off # 300 sentences from the starter corpus (the test)
+
+How long each takes, what each figure means and the results: docs/benchmarks.md.
 
 Steps, in order:
 1. build    bench/build_bench.py in a child process (its memory sampled with its workers).
 2. serving  bench/coldstart.py in fresh processes: process start → first answer; USS.
 3. latency  the original-app and known-item queries, analysed once, against the serving engine
-            (pure BM25 and the shipped ranker: title weight 1, two hits a document), bm25s,
+            (pure BM25, and the shipped ranker's engine parameters, search.rankers.DEFAULT), bm25s,
             tantivy and rank-bm25 on the same tokens. rank-bm25 runs on a query sample and up
             to --rank-bm25-max sentences (prefixes of the corpus); beyond, its latency is
             extrapolated with a power law fitted through the sizes it ran at.

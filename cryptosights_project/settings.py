@@ -238,8 +238,8 @@ RATE_LIMIT_FEEDBACK = os.environ.get("RATE_LIMIT_FEEDBACK") or "60/60"
 RATE_LIMIT_EXEMPT = env_list("RATE_LIMIT_EXEMPT", "127.0.0.1,::1")
 # Rate-limit counters and the popular-questions list, in each process's memory. A file cache shared
 # by the workers cost a read, a write and a directory listing per limited request (searches from
-# any address but the machine's own): 1,100 instead of 1,700 searches/s at 32 clients. The price:
-# counts are per worker, so a client gets between the limit and WEB_WORKERS x the limit.
+# any address but the machine's own; docs/benchmarks.md has the figures). The price: counts are
+# per worker, so a client gets between the limit and WEB_WORKERS x the limit.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -337,8 +337,8 @@ DEFAULT_SOURCES_BASE = os.environ.get("DEFAULT_SOURCES_BASE", "").rstrip("/")
 # django-q2 1.11's ORM broker leases a task for `retry` seconds when it hands it out and deletes it
 # when it is acknowledged; a task whose cluster died is handed out again only when its lease ends.
 # So retry (timeout + 60 s: a lease must outlast a task that runs its full time) is how long a lost
-# task waits: 11 minutes by default (a 5M-sentence build takes 5). A build whose process died is
-# found sooner, within a minute (search.tasks.interrupted_builds_rebuild).
+# task waits: 11 minutes by default (the longest index build must fit: docs/benchmarks.md). A build
+# whose process died is found sooner, within a minute (search.tasks.interrupted_builds_rebuild).
 Q_CLUSTER = {
     "name": "cryptosights",
     "workers": env_int("Q_WORKERS", 1),

@@ -68,7 +68,7 @@ _HIT = {
                       "properties": {"id": {"type": "integer"}, "html": {"type": "string"}}},
         },
         "explain": {
-            "type": "object", "description": "With explain=1: the parts of the score (see the README). "
+            "type": "object", "description": "With explain=1: the parts of the score (docs/quality.md). "
                                              "score = (sum of the numeric parts except boost_factor) x boost_factor.",
             "required": ["bm25", "total", "role", "boost_factor"],
             "properties": {

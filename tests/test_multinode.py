@@ -1,6 +1,6 @@
 """Several nodes on PostgreSQL and Redis: one cluster node and two web nodes (RUN_CLUSTER=0), each
 with its own DATA_DIR (its own local copy of the index), sharing the database, Redis, the secret
-key and the shared index folder, as the README's "Scaling out" describes."""
+key and the shared index folder, as docs/scaling-out.md describes."""
 
 import os
 import shutil

@@ -20,7 +20,7 @@ and Notcoin). A coin is tagged only on evidence:
   in a query, and lower-case tickers that are not words ("btc") count too.
 
 tests/data/coin_tags_labelled.tsv holds hand-labelled tagged sentences; scripts/coin_tag_precision.py
-measures precision and recall on it (figures in the README).
+measures precision and recall on it (figures in docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The dictionary is the index's own surface words (seen at least twice), stored in the artifact,
 so corrections always lead to words that can match. Only words the index does not know are
 corrected (a rare but real word such as "hamster" is left alone); short words allow one edit,
-longer ones two. The SymSpell structure costs ~1 s and ~40 MB for 20k words, so each process
-builds it lazily, on the first query that needs it.
+longer ones two. The SymSpell structure takes a noticeable time and memory to build (figures in
+docs/architecture.md), so each process builds it lazily, on the first query that needs it.
 """
 
 from __future__ import annotations

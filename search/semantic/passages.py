@@ -9,8 +9,8 @@
   Explained; Base58Check Encoding").
 
 A document is as close to a query as the closer of its two passages: on the question set's dev
-half that raised the fused ranking's MRR@10 (grade 2) from 0.589 with the opening alone to 0.616
-(books and starter articles gained most), for 0.003 less on the known-item set (README).
+half that served books and starter articles much better than the opening alone, for a little less
+on the known-item set (figures in docs/quality.md, "Semantic signal").
 
 Vectors are cached under each passage's hash, so a changed passage is re-encoded and an unchanged
 one never is, whatever else changes in the document.

@@ -4,7 +4,7 @@ A document's signal is rank-based, as in reciprocal rank fusion: the documents c
 to the query score RRF_K / (RRF_K + rank), 1 for the closest down to about 0.4 at TOP_DOCUMENTS,
 and every other document 0, as does any document under MIN_SIMILARITY. Raw cosine similarities would add nearly the same amount to every
 document (most sit between 0.2 and 0.5), and the rank form is what measured best when fused with
-BM25 (README, "Semantic signal"). The ranker's `semantic_weight` scales it.
+BM25 (docs/quality.md, "Semantic signal"). The ranker's `semantic_weight` scales it.
 """
 
 from __future__ import annotations
