@@ -20,7 +20,7 @@ from evaluation.logging import search_log_record
 from evaluation.services import popular_queries
 
 from .active_index import get_index
-from .indexing import active_build
+from .models import IndexBuild
 from .nlp.coins import COIN_BY_SLUG
 from .openapi import openapi_document
 from .query import InvalidQuery, parse_request, run_search
@@ -141,7 +141,7 @@ def stats(request):
     index = get_index()
     if index is None:
         return _error(INDEX_BUILDING, status=503)
-    build = active_build()
+    build = IndexBuild.objects.active().first()
     return JsonResponse(
         {
             "index_version": index.version,

@@ -143,6 +143,12 @@ class Document(models.Model):
         return f"{self.external_id}: {self.title}"
 
 
+class IndexBuildQuerySet(models.QuerySet):
+    def active(self) -> IndexBuildQuerySet:
+        """The version being served: at most one row (the one_active_index constraint)."""
+        return self.filter(is_active=True)
+
+
 class IndexBuild(models.Model):
     """One index version: its build record, and whether it is the one being served."""
 
@@ -165,6 +171,8 @@ class IndexBuild(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IndexBuildQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

@@ -35,7 +35,7 @@ def index_is_stale() -> bool:
     """True when no version is active or documents changed since the active one was built."""
     from .models import Document, IndexBuild
 
-    active = IndexBuild.objects.filter(is_active=True).first()
+    active = IndexBuild.objects.active().first()
     if active is None:
         return Document.objects.exists()
     latest = Document.objects.aggregate(latest=Max("updated_at"))["latest"]

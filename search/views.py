@@ -15,8 +15,7 @@ from evaluation.logging import search_log_record
 
 from .active_index import get_index
 from .document_blocks import build_blocks, table_of_contents
-from .indexing import active_build
-from .models import Document
+from .models import Document, IndexBuild
 from .nlp import identifiers
 from .nlp.coins import COIN_BY_SLUG, COINS
 from .query import InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
@@ -59,7 +58,7 @@ def home(request):
         "index": index,
         "examples": EXAMPLE_QUESTIONS,
         "stats": corpus_stats(index) if index else None,
-        "build": active_build() if index else None,
+        "build": IndexBuild.objects.active().first() if index else None,
         "sources_status": sources_status(),
     })
 

@@ -9,7 +9,7 @@ from django_q.models import OrmQ
 
 from cryptosights_project.schedules import SCHEDULES
 from search import cluster_status, health
-from search.indexing import build_lock, index_build
+from search.indexing import build_lock, reindex
 from search.ingest import documents_store
 from search.models import IndexBuild
 from search.parsing import ParsedDocument
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def site(index_dir):
     documents_store([ParsedDocument(external_id="pos", title="Proof of stake", source="guides",
                                     text="Validators stake ether to secure Ethereum. Validators who cheat are slashed.")])
-    return index_build()
+    return reindex()
 
 
 def _queued_functions() -> list[str]:

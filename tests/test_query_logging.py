@@ -8,7 +8,7 @@ from django.test import Client
 
 from evaluation import logging as query_logging
 from evaluation.models import Click, Feedback, QueryLog
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 
@@ -23,7 +23,7 @@ def site(index_dir):
         ParsedDocument(external_id="pow", title="Proof of work", source="guides",
                        text="Miners burn electricity. Validators do not exist in proof of work."),
     ])
-    return index_build()
+    return reindex()
 
 
 def _search(client, q="validators", **params):

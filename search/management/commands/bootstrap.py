@@ -12,9 +12,9 @@ from search.index.artifact import ArtifactError
 from search.index.engine import Index
 from search.crawl.crawl import sources_due
 from search.default_sources import default_sources_ensure
-from search.indexing import BuildInProgress, active_build, build_lock, index_build, recover_interrupted_builds
+from search.indexing import BuildInProgress, build_lock, recover_interrupted_builds, reindex
 from search.ingest import paths_ingest
-from search.models import Document
+from search.models import Document, IndexBuild
 from search.rankers import ensure_default_incumbent
 
 STARTER_CORPUS = Path(__file__).resolve().parents[2] / "starter_corpus"
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if web_node:
             # A web node of several: the cluster node ingests and builds; this one only copies the
             # active version from the shared folder (or waits for the first, serving 503 until then).
-            active = active_build()
+            active = IndexBuild.objects.active().first()
             reason = self._unloadable(active.version) if active else "no index is active yet"
             self.stdout.write(f"Web node: {reason or f'serving index {active.version}'}.")
             self._superuser_from_environment()
@@ -45,11 +45,11 @@ class Command(BaseCommand):
         if not Document.objects.exists():
             report = paths_ingest([STARTER_CORPUS], source="cryptosights-guides")
             self.stdout.write(f"Starter corpus: {report.summary()}.")
-        active = active_build()
+        active = IndexBuild.objects.active().first()
         reason = "no index is active" if active is None else self._unloadable(active.version)
         if reason:
             self.stdout.write(f"Building an index: {reason}.")
-            build = index_build()
+            build = reindex()
             self.stdout.write(f"Built and activated index {build.version} ({build.sentences:,} sentences).")
         ensure_default_incumbent()
         for line in default_sources_ensure(enabled=settings.DEFAULT_SOURCES, base=settings.DEFAULT_SOURCES_BASE):
