@@ -18,7 +18,7 @@ from .document_blocks import build_blocks, table_of_contents
 from .models import Document, IndexBuild
 from .nlp import identifiers
 from .nlp.coins import COIN_BY_SLUG, COINS
-from .query import InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
+from .query import MAX_QUERY_CHARS, InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
 from .site_stats import corpus_stats, summarize, surface_forms
 from .source_status import sources_status
 
@@ -90,7 +90,7 @@ def search_page(request):
     try:
         search = parse_request(request.GET)
     except InvalidQuery as exc:
-        raw = {"q": request.GET.get("q", "")[:500]}
+        raw = {"q": request.GET.get("q", "")[:MAX_QUERY_CHARS]}
         return render(request, "search/results.html", {**context, "error": str(exc), "error_field": exc.field,
                                                       "search": raw}, status=400)
     clean = _search_url(search)
