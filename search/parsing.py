@@ -22,6 +22,7 @@ from pathlib import Path
 from django.utils.text import slugify
 
 from . import safe_json
+from .crawl.addresses import is_http_url
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_DOCUMENT_CHARS = 5_000_000
@@ -353,7 +354,7 @@ def parse_text_file(path: Path, source: str, name: str | None = None) -> ParsedD
     title = title or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
     return ParsedDocument(
         external_id=file_document_id(source, where), title=title[:1000], text=text, source=source,
-        url=url[:2000] if url.startswith(("http://", "https://")) else "", published=published, authors=authors,
+        url=url[:2000] if is_http_url(url) else "", published=published, authors=authors,
         where=where, previous_id=f"{source}:{path.stem}"[:MAX_ID_CHARS],
     )
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from evaluation.logging import search_log_record
 
 from .active_index import get_index
+from .crawl.addresses import is_http_url
 from .document_blocks import build_blocks, table_of_contents
 from .models import Document, IndexBuild
 from .nlp import identifiers
@@ -160,7 +161,7 @@ def document_page(request, doc_id: int):
         "cites": _linked_documents(index, index.cites(doc)),
         "cited_by": _linked_documents(index, index.cited_by(doc)),
         "title": index.doc_title[doc],
-        "url": url if url.startswith(("http://", "https://")) else "",
+        "url": url if is_http_url(url) else "",
         "source": index.sources[int(index.doc_source[doc])],
         "published": index.doc_date_of(doc),
         "authors": [str(a) for a in record.get("authors") or [] if a],
