@@ -11,7 +11,7 @@ from search.active_index import get_index, holder
 from search.nlp.analyzer import ANALYZER_VERSION
 from search.indexing import BuildInProgress, build_lock, index_activate, prune_versions, reindex
 from search.ingest import documents_store
-from search.models import IndexBuild
+from search.models import Document, IndexBuild
 from search.parsing import ParsedDocument
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,20 @@ def test_bootstrap_rebuilds_when_the_active_version_cannot_be_loaded(index_dir, 
     call_command("bootstrap")
     assert "cannot be loaded" in capsys.readouterr().out
     assert IndexBuild.objects.get(is_active=True).version != old.version
+
+
+def test_bootstrap_on_a_web_node_builds_nothing_and_makes_the_staff_user_from_settings_once(index_dir, settings, tmp_path, capsys):
+    from django.contrib.auth import get_user_model
+
+    settings.RUN_CLUSTER, settings.INDEX_SHARED_DIR = False, tmp_path / "shared"
+    settings.DJANGO_SUPERUSER_USERNAME, settings.DJANGO_SUPERUSER_PASSWORD = "staff", "first-password"
+    call_command("bootstrap")
+    assert "Web node: no index is active yet" in capsys.readouterr().out
+    assert not Document.objects.exists() and not IndexBuild.objects.exists()
+    settings.DJANGO_SUPERUSER_PASSWORD = "second-password"
+    call_command("bootstrap")
+    staff = get_user_model().objects.get(username="staff")
+    assert staff.is_superuser and staff.check_password("first-password")
 
 
 def test_promoting_a_ranker_with_other_k1_or_b_queues_a_rebuild_that_stores_its_weights(index_dir, monkeypatch):

@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -33,7 +32,7 @@ class Command(BaseCommand):
                 recover_interrupted_builds()
         except BuildInProgress:
             pass
-        web_node = os.environ.get("RUN_CLUSTER", "1") == "0" and settings.INDEX_SHARED_DIR is not None
+        web_node = not settings.RUN_CLUSTER and settings.INDEX_SHARED_DIR is not None
         if web_node:
             # A web node of several: the cluster node ingests and builds; this one only copies the
             # active version from the shared folder (or waits for the first, serving 503 until then).
@@ -55,7 +54,7 @@ class Command(BaseCommand):
         for line in default_sources_ensure(enabled=settings.DEFAULT_SOURCES, base=settings.DEFAULT_SOURCES_BASE):
             self.stdout.write(f"Default source {line}.")
         self.stdout.write(f"Schedules: {', '.join(schedules_ensure())}.")
-        if os.environ.get("RUN_CLUSTER", "1") != "0":
+        if settings.RUN_CLUSTER:
             # The scheduler first looks at its schedules 30 s after the cluster starts; a queued
             # heartbeat is taken at once, so /health shows the cluster alive within seconds.
             async_task("search.health.cluster_heartbeat", group="cluster-heartbeat")
@@ -74,12 +73,11 @@ class Command(BaseCommand):
         return ""
 
     def _superuser_from_environment(self):
-        username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+        username, password = settings.DJANGO_SUPERUSER_USERNAME, settings.DJANGO_SUPERUSER_PASSWORD
         if not (username and password):
             return
         users = get_user_model().objects
         if users.filter(username=username).exists():
             return
-        users.create_superuser(username=username, password=password, email=os.environ.get("DJANGO_SUPERUSER_EMAIL", ""))
+        users.create_superuser(username=username, password=password, email=settings.DJANGO_SUPERUSER_EMAIL)
         self.stdout.write(f"Created staff user {username}.")
