@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 class BuildInProgress(RuntimeError):
     """Another process holds the build lock."""
 
+    exit_code = 75  # of `manage.py reindex` (EX_TEMPFAIL: try again later), which the rebuild task re-queues on
+
 
 def index_dir() -> Path:
     return Path(settings.INDEX_DIR)

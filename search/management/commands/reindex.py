@@ -18,7 +18,7 @@ class Command(BaseCommand):
             try:
                 build = reindex(activate=not no_activate, workers=workers, progress=bar.update)
             except BuildInProgress as exc:
-                raise CommandError(str(exc)) from exc
+                raise CommandError(str(exc), returncode=BuildInProgress.exit_code) from exc
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
         self.stdout.write(
