@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from evaluation.logging import search_log_record
+from evaluation.query_log import search_log_record
 from evaluation.services import popular_queries
 
 from .active_index import get_index

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from evaluation.logging import search_log_record
+from evaluation.query_log import search_log_record
 
 from .active_index import get_index
 from .crawl.addresses import is_http_url
