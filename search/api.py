@@ -24,7 +24,7 @@ from .models import IndexBuild
 from .nlp.coins import COIN_BY_SLUG
 from .openapi import openapi_document
 from .query import InvalidQuery, parse_request, run_search
-from .completion import suggestions
+from .suggestions import suggestions
 from .site_stats import corpus_stats, summarize
 from .views import EXAMPLE_QUESTIONS
 

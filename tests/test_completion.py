@@ -6,7 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from search.completion import identifier, partial_expansions, split_partial, suggestions
+from search.completion import partial_expansions, split_partial
+from search.suggestions import identifier, suggestions
 from search.index.engine import Filters
 from search.match_count import sentences_with_every_word, word_groups
 from search.query import SearchRequest, rank_request
