@@ -38,9 +38,9 @@ gunicorn.util.write_error = gunicorn_write_error
 
 def worker_exit(server, worker):
     # A worker that stops (shutdown, restart, max_requests) writes its queued query logs first.
-    from evaluation import logging as query_logging
+    from evaluation import query_log
 
-    query_logging.flush(timeout=3)
+    query_log.flush(timeout=3)
 
 
 def post_fork(server, worker):

@@ -112,7 +112,9 @@ class Supervisor:
             return 0
         self.web = spawn(gunicorn_command())
         log.info("gunicorn started (pid %s)", self.web.pid)
-        if os.environ.get("RUN_CLUSTER", "1") != "0":
+        # Read as settings.RUN_CLUSTER reads it: this process does not load the Django settings.
+        run_cluster = os.environ.get("RUN_CLUSTER", "1") != "0"
+        if run_cluster:
             self.start_cluster()
         exit_code = 0
         while not self.stopping:
@@ -121,7 +123,7 @@ class Supervisor:
                 log.error("gunicorn exited with %s; stopping", self.web.returncode)
                 exit_code = self.web.returncode or 1
                 break
-            if os.environ.get("RUN_CLUSTER", "1") != "0":
+            if run_cluster:
                 self.watch_cluster()
         self.shutdown()
         return exit_code

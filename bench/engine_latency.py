@@ -65,7 +65,7 @@ def active_version_dir() -> Path:
 
     from search.models import IndexBuild
 
-    return Path(settings.INDEX_DIR) / IndexBuild.objects.get(is_active=True).version
+    return Path(settings.INDEX_DIR) / IndexBuild.objects.active().get().version
 
 
 def main() -> None:

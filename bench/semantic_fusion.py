@@ -51,27 +51,6 @@ def rrf(rankings: list[list[str]], weights: list[float], k: int = RRF_K) -> list
     return sorted(scores, key=lambda doc: (-scores[doc], doc))
 
 
-def mrr_hit(ranked: list[str], relevant: set[str], depth: int = 10) -> tuple[float, float]:
-    for i, doc in enumerate(ranked[:depth]):
-        if doc in relevant:
-            return 1 / (i + 1), 1.0
-    return 0.0, 0.0
-
-
-def load_questions(path: Path, split: str) -> dict[str, dict[str, int]]:
-    """A question set (`id<TAB>split<TAB>question<TAB>judgments`, judgments `doc:grade ...`), one split."""
-    import csv
-
-    qrels = {}
-    with open(path, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if row["split"] == split:
-                qrels[row["question"]] = {
-                    doc: int(grade) for doc, grade in (item.rsplit(":", 1) for item in row["judgments"].split())
-                }
-    return qrels
-
-
 def build_shared(out: Path) -> Path:
     from bench.corpora import shared_records
     from search.index.build import build_index
@@ -104,7 +83,8 @@ def main() -> None:
     args = parser.parse_args()
     _setup_django()
     from evaluation.offline import document_ranking
-    from evaluation.qrels import load_qrels
+    from evaluation.metrics import first_relevant_rank, reciprocal_rank
+    from evaluation.qrels import load_judged_sets, load_qrels
     from search.index.engine import Index
     from search.rankers import DEFAULT
     from search.semantic import DocumentVectors, encode_query, semantic_top_documents
@@ -119,7 +99,7 @@ def main() -> None:
 
     latencies, cpu = [], []
     files = [(path, load_qrels(path)) for path in args.qrels or ([] if args.questions else [KNOWN_ITEM_QUERIES])]
-    files += [(f"{path} [{args.split}]", load_questions(path, args.split)) for path in args.questions or []]
+    files += [(f"{path} [{args.split}]", load_judged_sets(path, [args.split])[args.split]) for path in args.questions or []]
     for path, qrels in files:
         graded = any(grade > 1 for judged in qrels.values() for grade in judged.values())
         levels = {"grade>=1": 1, "grade=2": 2} if graded else {"relevant": 1}
@@ -142,7 +122,8 @@ def main() -> None:
         for name, rankings in systems.items():
             cells = ""
             for level in levels.values():
-                pairs = [mrr_hit(r, {d for d, g in judged.items() if g >= level}) for r, judged in zip(rankings, qrels.values())]
+                pairs = [(reciprocal_rank(r, judged, min_grade=level), first_relevant_rank(r, judged, min_grade=level) is not None)
+                         for r, judged in zip(rankings, qrels.values())]
                 cells += f" {sum(p[0] for p in pairs) / len(pairs):>18.3f} {sum(p[1] for p in pairs) / len(pairs):>7.3f}"
             print(f"{name:<18}{cells}")
     print(f"\nquery encoding ({len(latencies)} queries, first encoding each): wall p50 {percentile(latencies, 50):.2f} ms, "

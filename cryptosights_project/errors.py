@@ -38,7 +38,11 @@ def gunicorn_write_error(sock, status_int: int, reason: str, mesg: str) -> None:
     Used for requests gunicorn refuses before parsing them far enough to know their path."""
     from gunicorn.util import write_nonblock
 
-    hint = " (a search question may be at most 500 characters)" if status_int == 414 else ""
+    hint = ""
+    if status_int == 414:
+        from search.query import MAX_QUERY_CHARS  # here, not above: the gunicorn master imports this module
+
+        hint = f" (a search question may be at most {MAX_QUERY_CHARS} characters)"
     body = json.dumps({"error": f"{reason}: {mesg}{hint}" if mesg else reason}).encode()
     head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")

@@ -173,6 +173,12 @@ AXES_CLIENT_IP_CALLABLE = "evaluation.identity.client_pseudonym"  # a digest, ne
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 
+# A staff user for /admin/, created by `manage.py bootstrap` (run at every start) when the username
+# and password are both set and no user has that name yet; an existing user is never changed.
+DJANGO_SUPERUSER_USERNAME = os.environ.get("DJANGO_SUPERUSER_USERNAME", "")
+DJANGO_SUPERUSER_PASSWORD = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
+DJANGO_SUPERUSER_EMAIL = os.environ.get("DJANGO_SUPERUSER_EMAIL", "")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -334,6 +340,9 @@ DEFAULT_SOURCES = env_bool("DEFAULT_SOURCES", False)
 DEFAULT_SOURCES_BASE = os.environ.get("DEFAULT_SOURCES_BASE", "").rstrip("/")
 
 # --- Background cluster (django-q2) ---------------------------------------
+# Whether this node runs the cluster (run.py starts it; bootstrap then queues its first tasks).
+# 0: a web node of several, which only serves the index the cluster node builds and publishes.
+RUN_CLUSTER = os.environ.get("RUN_CLUSTER", "1") != "0"
 # django-q2 1.11's ORM broker leases a task for `retry` seconds when it hands it out and deletes it
 # when it is acknowledged; a task whose cluster died is handed out again only when its lease ends.
 # So retry (timeout + 60 s: a lease must outlast a task that runs its full time) is how long a lost

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.db import transaction
 
 from search import safe_json
-from search.query import normalize_query
+from search.query import MAX_QUERY_CHARS, normalize_query
 from .models import QueryLog
 
 LEGACY_COIN_SLUGS = {"hamstercoin": "hamster-kombat", "general crypto": ""}
@@ -57,7 +57,7 @@ def legacy_logs_import(path: Path, *, batch_size: int = 500) -> LegacyReport:
             coin_slug = LEGACY_COIN_SLUGS.get(coin, coin)
             rows[_key(entry)] = QueryLog(
                 created_at=_timestamp(entry["timestamp"]),
-                query=str(entry["query"])[:500],
+                query=str(entry["query"])[:MAX_QUERY_CHARS],
                 normalized=normalize_query(str(entry["query"])),
                 result_count=len(answers),
                 zero_results=not answers,

@@ -85,26 +85,35 @@ def read_questions(path: Path = QUESTION_SET) -> list[Question]:
     return questions
 
 
-def _read_known_items(path: Path, header: list[str], rows: list[tuple[int, list[str]]]) -> Qrels:
+def read_known_items(path: Path) -> list[tuple[str, str, int]]:
+    """(query, doc_id, grade) of each line of a known-item file, in file order (a query may repeat)."""
+    header, rows = _rows(path)
+    return _known_items(path, header, rows)
+
+
+def _known_items(path: Path, header: list[str], rows: list[tuple[int, list[str]]]) -> list[tuple[str, str, int]]:
     if header[:2] != KNOWN_ITEM_HEADER:
         raise QrelsError(
             f"{path}: the first line must be the header 'query<TAB>doc_id' (known items) "
             f"or '{'<TAB>'.join(QUESTION_HEADER)}' (a question set)"
         )
-    qrels: Qrels = {}
+    items = []
     for number, row in rows:
         if len(row) < 2:
             raise QrelsError(f"{path}:{number}: expected query<TAB>doc_id")
         grade = int(row[2]) if len(row) > 2 and row[2].strip().isdigit() else 1
-        qrels.setdefault(row[0].strip(), {})[row[1].strip()] = grade
-    return qrels
+        items.append((row[0].strip(), row[1].strip(), grade))
+    return items
 
 
 def load_judged_sets(path: Path, splits: Iterable[str] | None = None) -> dict[str, Qrels]:
     """{split: qrels} of a question set (only `splits` when given), or {"all": qrels} of a known-item file."""
     header, rows = _rows(path)
     if header[:4] != QUESTION_HEADER:
-        return {ALL: _read_known_items(path, header, rows)}
+        qrels: Qrels = {}
+        for query, doc, grade in _known_items(path, header, rows):
+            qrels.setdefault(query, {})[doc] = grade
+        return {ALL: qrels}
     wanted = tuple(splits) if splits else SPLITS
     sets: dict[str, Qrels] = {split: {} for split in wanted}
     for question in read_questions(path):

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from . import identity
-from . import logging as query_logging
+from . import query_log
 from . import upsert
 from .metrics import ClickRow, LogRow, VoteRow, online_metrics, online_metrics_by
 from .models import Click, Feedback, MetricSnapshot, QueryLog
@@ -34,7 +34,7 @@ def feedback_record(*, request, log_id: str, sentence_id: int, action: str, vote
         raise FeedbackError("unknown query log id") from None
     entry = QueryLog.objects.filter(public_id=public_id).first()
     if entry is None:  # a vote right after the search: its log row may still be queued
-        query_logging.wait_for(public_id)
+        query_log.wait_for(public_id)
         entry = QueryLog.objects.filter(public_id=public_id).first()
     if entry is None:
         raise FeedbackError("unknown query log id")

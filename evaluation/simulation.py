@@ -18,7 +18,7 @@ import string
 from dataclasses import dataclass, field
 
 from search.index.engine import Index
-from search.query import SearchRequest, normalize_query, rank_request
+from search.query import MAX_QUERY_CHARS, SearchRequest, normalize_query, rank_request
 from search.rankers import DEFAULT, RankerConfig
 
 from .judgments import Impression, Interaction, as_boosts, as_qrels, judgments_from_behaviour
@@ -83,7 +83,7 @@ def intents_split(rows: list[tuple[str, str]], *, seed: int, typo_share: float) 
 
 def served_documents(index: Index, ranker: RankerConfig, query: str) -> list[str]:
     """The documents of the first result page, in order (one entry per hit, as shown)."""
-    ranking = rank_request(index, SearchRequest(q=" ".join(query.split())[:500]), ranker, limit=10,
+    ranking = rank_request(index, SearchRequest(q=" ".join(query.split())[:MAX_QUERY_CHARS]), ranker, limit=10,
                            wait_for_spelling=True).ranking
     return [index.doc_slug[int(index.sent_doc[sid])] for sid in ranking.sentence_ids]
 

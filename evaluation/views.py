@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe, require_POST
 
 from search import safe_json
 
-from . import logging as query_logging
+from . import query_log
 from .charts import line_chart
 from .models import MetricSnapshot
 from .services import FeedbackError, daily_series, feedback_record, metrics_recent, popular_queries
@@ -94,7 +94,7 @@ def dashboard(request):
         "popular": popular_queries(min_sessions=5),
         "content_gaps": popular_queries(min_sessions=5, zero_results=True),
         "offline": offline,
-        "logging": {**query_logging.stats, "pending": query_logging.pending()},
+        "logging": {**query_log.stats, "pending": query_log.pending()},
         "by_ranker": sorted(month["by_ranker"].items()),
         "by_index": sorted(month["by_index_version"].items(), reverse=True)[:10],
     })

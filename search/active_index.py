@@ -51,7 +51,7 @@ class IndexHolder:
 
     def _refresh(self) -> None:
         try:
-            version = IndexBuild.objects.filter(is_active=True).values_list("version", flat=True).first()
+            version = IndexBuild.objects.active().values_list("version", flat=True).first()
         except DatabaseError as exc:  # a locked or busy database must not stop searches
             log.warning("could not read the active index version: %s", exc)
             return

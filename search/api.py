@@ -16,15 +16,15 @@ from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from evaluation.logging import search_log_record
+from evaluation.query_log import search_log_record
 from evaluation.services import popular_queries
 
 from .active_index import get_index
-from .indexing import active_build
+from .models import IndexBuild
 from .nlp.coins import COIN_BY_SLUG
 from .openapi import openapi_document
 from .query import InvalidQuery, parse_request, run_search
-from .completion import suggestions
+from .suggestions import suggestions
 from .site_stats import corpus_stats, summarize
 from .views import EXAMPLE_QUESTIONS
 
@@ -141,7 +141,7 @@ def stats(request):
     index = get_index()
     if index is None:
         return _error(INDEX_BUILDING, status=503)
-    build = active_build()
+    build = IndexBuild.objects.active().first()
     return JsonResponse(
         {
             "index_version": index.version,

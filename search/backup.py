@@ -16,7 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
-from .indexing import active_build, index_dir
+from .indexing import index_dir
+from .models import IndexBuild
 
 BACKUP_MANIFEST = "backup.json"
 
@@ -32,7 +33,7 @@ def _sqlite_path() -> Path | None:
 
 def site_backup(destination: Path) -> Path:
     """Write a backup directory under `destination`; returns its path."""
-    build = active_build()
+    build = IndexBuild.objects.active().first()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     target = Path(destination) / f"backup-{stamp}"
     target.mkdir(parents=True, exist_ok=False)

@@ -1,15 +1,10 @@
 """What someone means while still typing: the last word is a prefix, completed by what fits.
 
-Two callers:
-- search as you type (`partial_expansions`): "what is proof of sta" searches "proof" plus the
-  index terms that start with "sta", each weighted by how often it occurs with the words
-  before it ("stake" next to "proof", not "rta"); the word being typed is never spell-corrected,
-  and a prefix of a stop word ("wh" of "what") stands for nothing yet.
-- suggestions (`suggestions`): whole questions (examples and popular ones), document titles and
-  identifiers (EIP-1559, BIP-32, in one spelling), then the phrase with its last word completed,
-  ranked by popularity and by how well the completion fits the phrase ("lightning chan" offers
-  "channel" before "change"). Numbers and code names ("nftSetApprovalForAllAll") are not words
-  to offer.
+Search as you type (`partial_expansions`): "what is proof of sta" searches "proof" plus the index
+terms that start with "sta", each weighted by how often it occurs with the words before it
+("stake" next to "proof", not "rta"); the word being typed is never spell-corrected, and a prefix
+of a stop word ("wh" of "what") stands for nothing yet. `fitted_completions` also completes the
+last word of the whole suggestions (search/suggestions.py).
 
 Fit is measured on the index itself: the share of a completion's sentences among the sentences
 of the typed words nearest to it (co-occurrence), with the completion's frequency breaking ties.
@@ -23,14 +18,14 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
 from .index.engine import Index
 from .nlp.analyzer import analyze
 from .nlp.stopwords import STOP_WORDS
-from .site_stats import _cached, _vocabulary, _words_for_term
+from .site_stats import _cached, _words_for_term
 
 PREFIX_CANDIDATES = 40  # most frequent index terms considered for a typed prefix
 SEARCH_COMPLETIONS = 8  # completions a partial search adds
@@ -39,11 +34,8 @@ SURFACED = 12  # completions whose corpus word is looked up
 PHRASE_SENTENCES = 3000  # sentences of the phrase's rarest word read to see what follows it
 
 _SEPARATORS = re.compile(r"[-_\s’'#]")
-_IDENTIFIER_SLUG = re.compile(r"^(eip|erc|bip|bolt)-0*(\d+)$")
-_TYPED_IDENTIFIER = re.compile(r"^(eip|erc|bip|bolt)[-\s#]*(\d*)$", re.IGNORECASE)
-_IDENTIFIER_WORD = re.compile(r"^(eip|erc|bip|bolt)[-\s]?\d+$", re.IGNORECASE)
-WORD_SUGGESTIONS = 5
-_CODE_NAME = re.compile(r"[a-z][A-Z]|_|[A-Z]{2,}[a-z]")
+TYPED_IDENTIFIER = re.compile(r"^(eip|erc|bip|bolt)[-\s#]*(\d*)$", re.IGNORECASE)  # "EIP 15", "bip", "erc#20"
+IDENTIFIER_WORD = re.compile(r"^(eip|erc|bip|bolt)[-\s]?\d+$", re.IGNORECASE)  # "EIP-1559", "bip32"
 _STOP_PREFIXES = frozenset(w[:n] for w in STOP_WORDS for n in range(1, len(w) + 1) if w.isalpha())
 
 
@@ -55,7 +47,7 @@ def split_partial(text: str) -> tuple[str, str]:
     """(the words typed so far, the word being typed); "EIP 15" is one word being typed."""
     head, _, last = " ".join(text.split()).rpartition(" ")
     before_head, _, before = head.rpartition(" ")
-    if last.isdigit() and _TYPED_IDENTIFIER.match(before or "x"):
+    if last.isdigit() and TYPED_IDENTIFIER.match(before or "x"):
         return before_head, f"{before}-{last}"
     return head, last
 
@@ -68,13 +60,33 @@ def is_stop_prefix(word: str) -> bool:
 # --- prefix terms and their fit -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _SortedTerms:
+    """The index's terms in sorted order, for prefix lookups by bisection."""
+
+    terms: list[str]  # sorted
+    ids: np.ndarray  # term id of each sorted term
+    frequency: np.ndarray  # sentences holding each sorted term
+
+
+def _sorted_terms(index: Index) -> _SortedTerms:
+    def compute() -> _SortedTerms:
+        terms = [index.terms[i] for i in range(len(index.terms))]
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        ptr = np.asarray(index.post_ptr, dtype=np.int64)
+        ids = np.asarray(order, dtype=np.int64)
+        return _SortedTerms([terms[i] for i in order], ids, (ptr[ids + 1] - ptr[ids]))
+
+    return _cached(index, "sorted-terms", compute)
+
+
 def prefix_terms(index: Index, prefix: str, *, limit: int = PREFIX_CANDIDATES) -> list[tuple[str, int, int]]:
     """(term, term id, sentence count) of index terms starting with the folded prefix, most
     frequent first; stems shorter than the typed word ("valid" for "validat") count too."""
     folded = fold(prefix)
     if len(folded) < 2:
         return []
-    vocab = _vocabulary(index)
+    vocab = _sorted_terms(index)
     positions = list(range(*_prefix_range(vocab.terms, folded)))
     for cut in range(4, len(folded)):
         lo, hi = _prefix_range(vocab.terms, folded[:cut])
@@ -128,7 +140,7 @@ class _Memo:
         return value
 
 
-_memo = _Memo()
+memo = _Memo()  # also search/suggestions.py's: one LRU for what is asked on every keystroke
 
 
 def fitted_completions(index: Index, head: str, prefix: str) -> list[tuple[str, float]]:
@@ -141,7 +153,7 @@ def fitted_completions(index: Index, head: str, prefix: str) -> list[tuple[str, 
     before, from frequency. Relative to the best completion.
     """
     key = (index.version, " ".join(head.lower().split()[-4:]), fold(prefix))
-    return _memo.get(key, lambda: _fit(index, head, prefix))
+    return memo.get(key, lambda: _fit(index, head, prefix))
 
 
 def _phrase_words(head: str) -> list[str]:
@@ -218,153 +230,16 @@ def partial_expansions(index: Index, head: str, last_word: str) -> dict[str, flo
     if is_stop_prefix(last_word) or len(fold(last_word)) < 2:
         return {}
     exact = [t for t in analyze(last_word)[:1] if index.term_id(t) >= 0]
-    if any(c.isdigit() for c in last_word) and not _IDENTIFIER_WORD.match(last_word):
+    if any(c.isdigit() for c in last_word) and not IDENTIFIER_WORD.match(last_word):
         return {term: 1.0 for term in exact}  # "51" is not the start of "512"
     weights: dict[str, float] = {}
     for word, fit in fitted_completions(index, head, last_word)[:SEARCH_COMPLETIONS]:
         for term in analyze(word)[:1]:  # a compound's own term, not its parts ("stake-weight")
             if index.term_id(term) >= 0:
                 weights[term] = max(weights.get(term, 0.0), max(0.2, fit))
-    if exact and _IDENTIFIER_WORD.match(last_word):  # "EIP 155" names a document: its longer numbers matter less
+    if exact and IDENTIFIER_WORD.match(last_word):  # "EIP 155" names a document: its longer numbers matter less
         weights = {term: weight / 2 for term, weight in weights.items()}
     for term in exact:  # the word as typed so far, if it is a word; weaker than what fits better
-        whole = not weights or _IDENTIFIER_WORD.match(last_word)
+        whole = not weights or IDENTIFIER_WORD.match(last_word)
         weights[term] = max(weights.get(term, 0.0), 1.0 if whole else 0.3)
     return weights
-
-
-# --- suggestions ----------------------------------------------------------------------------
-
-
-def _spell(kind: str, number: str) -> str:
-    """The one spelling an identifier is offered in, as the specification pages write it:
-    EIP-1559, ERC-20, BIP-32, BOLT 11."""
-    kind, number = kind.upper(), str(int(number))
-    return f"BOLT {number}" if kind == "BOLT" else f"{kind}-{number}"
-
-
-def identifier(slug: str) -> str | None:
-    match = _IDENTIFIER_SLUG.match(slug)
-    return _spell(match.group(1), match.group(2)) if match else None
-
-
-def _canonical_identifier(word: str) -> str:
-    match = re.match(r"^([a-z]+)[-\s]?(\d+)$", word, re.IGNORECASE)
-    return _spell(match.group(1), match.group(2)) if match else word
-
-
-def _identifiers(index: Index) -> list[tuple[str, str, int]]:
-    """(kind, number as text, doc) of documents whose id is a specification number."""
-    def compute():
-        rows = []
-        for doc, slug in enumerate(index.doc_slug[i] for i in range(index.document_count)):
-            match = _IDENTIFIER_SLUG.match(slug)
-            if match:
-                rows.append((match.group(1).upper(), str(int(match.group(2))), doc))
-        return rows
-
-    return _cached(index, "completion:identifiers", compute)
-
-
-def _titles(index: Index) -> list[tuple[str, tuple[str, ...]]]:
-    """(title, its folded words) of every document."""
-    def compute():
-        return [(index.doc_title[d], tuple(fold(w) for w in re.findall(r"[\w-]+", index.doc_title[d])))
-                for d in range(index.document_count)]
-
-    return _cached(index, "completion:titles", compute)
-
-
-def _is_offerable_word(word: str) -> bool:
-    return len(word) <= 24 and not _CODE_NAME.search(word) and not any(c in word for c in "'’")
-
-
-def _question_matches(typed: str, questions: Iterable[tuple[str, int]]) -> list[tuple[float, str]]:
-    lowered, found = typed.lower(), []
-    for question, popularity in questions:
-        q = question.lower()
-        if q == lowered:
-            continue
-        if q.startswith(lowered):
-            found.append((3.0 + math.log1p(popularity), question))
-        elif f" {lowered}" in f" {q}":
-            found.append((2.0 + math.log1p(popularity), question))
-    return found
-
-
-def _identifier_matches(index: Index, head: str, last: str) -> list[tuple[float, str]]:
-    typed = last if _TYPED_IDENTIFIER.match(last) and any(c.isdigit() for c in last) else ""
-    before = head.rpartition(" ")[2]
-    if not typed and last.isdigit() and _TYPED_IDENTIFIER.match(before):
-        typed, head = f"{before}{last}", head.rpartition(" ")[0]
-    match = _TYPED_IDENTIFIER.match(typed) if typed else None
-    if not match or not match.group(2):
-        return []
-    kind, digits = match.group(1).upper(), match.group(2).lstrip("0") or "0"
-    found = []
-    for doc_kind, number, _ in _identifiers(index):
-        if doc_kind == kind and number.startswith(digits):
-            # The number typed in full first, then the most cited (sentences naming it).
-            tid = index.term_id(f"{kind.lower()}{number}")
-            cited = index.document_frequency(tid) if tid >= 0 else 0
-            score = 2.5 + (0.5 if number == digits else 0.0) + 0.05 * math.log1p(cited)
-            found.append((score, f"{head} {_spell(kind, number)}".strip()))
-    return found
-
-
-def _title_matches(index: Index, head: str, last: str) -> list[tuple[float, str]]:
-    words = [fold(w) for w in head.split() if w.lower() not in STOP_WORDS]
-    prefix = fold(last)
-    if len(prefix) < 2 or is_stop_prefix(last) and not words:
-        return []
-    found = []
-    for title, title_words in _titles(index):
-        if not any(w.startswith(prefix) for w in title_words):
-            continue
-        if all(any(w.startswith(typed) for w in title_words) for typed in words):
-            # A title that holds the typed words as typed ("hierarchical deter…") fits best.
-            phrase = fold(f"{head} {last}")
-            whole = phrase in "".join(title_words) if words else False
-            found.append(((1.9 if whole else 0.9) + 0.1 * len(words) - 0.002 * len(title), title))
-    return found
-
-
-def _word_matches(index: Index, head: str, last: str) -> list[tuple[float, str]]:
-    typing_identifier = bool(_TYPED_IDENTIFIER.match(last))
-    if len(fold(last)) < 2 or is_stop_prefix(last) and not head or any(c.isdigit() for c in last) and not typing_identifier:
-        return []  # numbers are not words to offer ("512" for "51")
-    folded, found = fold(last), []
-    for word, fit in fitted_completions(index, head, last)[:WORD_SUGGESTIONS]:
-        if fit < 0.1 or fold(word) == folded or not fold(word).startswith(folded):
-            continue
-        if any(c.isdigit() for c in word):
-            if not _IDENTIFIER_WORD.match(word):
-                continue
-            word = _canonical_identifier(word)  # one spelling: "EIP-1559", whatever the text wrote
-        if _is_offerable_word(word.replace("%", "")):
-            found.append((1.0 + fit, f"{head} {word}".strip()))
-    return found
-
-
-def _index_matches(index: Index, typed: str) -> list[tuple[float, str]]:
-    """Identifiers, titles and completed phrases for what was typed (memoised: asked per keystroke)."""
-    head, _, last = typed.rpartition(" ")
-    return _identifier_matches(index, head, last) + _title_matches(index, head, last) + _word_matches(index, head, last)
-
-
-def suggestions(index: Index | None, raw: str, questions: Iterable[tuple[str, int]], *, limit: int = 8) -> list[str]:
-    """Up to `limit` whole suggestions for what has been typed (see the module's docstring)."""
-    typed = " ".join(raw.split())
-    if not typed:
-        return []
-    scored = _question_matches(typed, questions)
-    if index is not None and not raw[-1].isspace():
-        scored += _memo.get((index.version, "suggest", typed), lambda: _index_matches(index, typed))
-    out, seen = [], {typed.lower()}
-    for _, text in sorted(scored, key=lambda item: -item[0]):
-        if text.lower() not in seen:
-            seen.add(text.lower())
-            out.append(text)
-        if len(out) >= limit:
-            break
-    return out

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 class BuildInProgress(RuntimeError):
     """Another process holds the build lock."""
 
+    exit_code = 75  # of `manage.py reindex` (EX_TEMPFAIL: try again later), which the rebuild task re-queues on
+
 
 def index_dir() -> Path:
     return Path(settings.INDEX_DIR)
@@ -90,8 +92,10 @@ def document_records() -> list[DocRecord]:
     return [DocRecord(*row[:7], tuple(row[7] or ()), row[8]) for row in rows.iterator(chunk_size=500)]
 
 
-def index_build(*, activate: bool = True, workers: int | None = None, progress=None) -> IndexBuild:
-    """Build a new version from every stored document, record it, and (by default) activate it."""
+def reindex(*, activate: bool = True, workers: int | None = None, progress=None) -> IndexBuild:
+    """Build a new version from every stored document, record it, and (by default) activate it
+    (`manage.py reindex`). search.index.build.build_index writes the artifact files; this is the
+    site's side around it: the lock, the IndexBuild record, the check that it loads, activation."""
     with build_lock():
         recover_interrupted_builds()
         record = IndexBuild.objects.create(version=new_version_name())
@@ -137,7 +141,7 @@ def index_activate(version: str) -> IndexBuild:
     if settings.INDEX_SHARED_DIR is not None:  # other nodes must find it before they are told to serve it
         shared_store.publish(index_dir() / version, settings.INDEX_SHARED_DIR)
     with transaction.atomic():
-        IndexBuild.objects.filter(is_active=True).exclude(pk=record.pk).update(is_active=False)
+        IndexBuild.objects.active().exclude(pk=record.pk).update(is_active=False)
         record.is_active = True
         record.activated_at = timezone.now()
         record.save(update_fields=["is_active", "activated_at"])
@@ -148,7 +152,7 @@ def index_activate(version: str) -> IndexBuild:
 def prune_versions(keep: int | None = None) -> list[str]:
     """Delete all but the newest `keep` versions on disk; the active one is always kept."""
     keep = settings.INDEX_KEEP_VERSIONS if keep is None else keep
-    active = set(IndexBuild.objects.filter(is_active=True).values_list("version", flat=True))
+    active = set(IndexBuild.objects.active().values_list("version", flat=True))
     versions = artifact.list_versions(index_dir())
     doomed = [v for v in versions[: max(0, len(versions) - keep)] if v not in active]
     for version in doomed:
@@ -191,7 +195,3 @@ def recover_interrupted_builds() -> None:
     if removed or stale.exists():
         log.warning("cleaning up interrupted builds: %s", ", ".join(removed) or "(no files)")
     stale.update(status=IndexBuild.Status.FAILED, error="interrupted: the build process died", finished_at=timezone.now())
-
-
-def active_build() -> IndexBuild | None:
-    return IndexBuild.objects.filter(is_active=True).first()

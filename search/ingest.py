@@ -18,9 +18,8 @@ from .models import Document, Source
 from .signals import document_renamed
 from django.conf import settings
 
-from .parsing import (
-    MAX_DOCUMENT_CHARS, MIN_DOCUMENT_CHARS, BadInput, IngestReport, JsonlLimits, ParsedDocument, clean_text, iter_path,
-)
+from .document_files import JsonlLimits, iter_path
+from .parsing import MAX_DOCUMENT_CHARS, MIN_DOCUMENT_CHARS, BadInput, IngestReport, ParsedDocument, clean_text
 
 
 def _validated(doc: ParsedDocument) -> ParsedDocument:

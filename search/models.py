@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from .crawl.addresses import is_http_url
 from .nlp.coins import COIN_BY_SLUG
 
 
@@ -82,7 +83,7 @@ class Source(models.Model):
     def clean(self) -> None:
         if self.kind in self.WEB_KINDS:
             for url in self.location.split():
-                if not url.lower().startswith(("http://", "https://")):
+                if not is_http_url(url):
                     raise ValidationError({"location": f"Not an http(s) URL: {url[:200]}"})
             if self.kind != self.Kind.PAGES and len(self.location.split()) > 1:
                 raise ValidationError({"location": "A feed, sitemap or archive source takes exactly one URL."})
@@ -143,6 +144,12 @@ class Document(models.Model):
         return f"{self.external_id}: {self.title}"
 
 
+class IndexBuildQuerySet(models.QuerySet):
+    def active(self) -> IndexBuildQuerySet:
+        """The version being served: at most one row (the one_active_index constraint)."""
+        return self.filter(is_active=True)
+
+
 class IndexBuild(models.Model):
     """One index version: its build record, and whether it is the one being served."""
 
@@ -165,6 +172,8 @@ class IndexBuild(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IndexBuildQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

@@ -12,13 +12,13 @@ from __future__ import annotations
 import html
 import json
 import random
-import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 
 from .completion import partial_expansions, split_partial
+from .crawl.addresses import is_http_url
 from .doc_signals import extra_documents, signals_for
 from .index.engine import Filters, Index, Ranking
 from .index.fusion import Evidence
@@ -224,7 +224,7 @@ def _document_info(index: Index, doc: int) -> dict:
         "slug": index.doc_slug[doc],
         "identifiers": index.identifiers_of(doc),
         "title": index.doc_title[doc],
-        "url": url if re.match(r"^https?://", url) else "",
+        "url": url if is_http_url(url) else "",
         "source": index.sources[int(index.doc_source[doc])],
         "date": published.isoformat() if published else None,
     }

@@ -209,7 +209,7 @@ def _store_weights_for(name: str) -> None:
     from .models import IndexBuild, Ranker
     from .tasks import index_rebuild_request
 
-    active, row = IndexBuild.objects.filter(is_active=True).first(), Ranker.objects.filter(name=name).first()
+    active, row = IndexBuild.objects.active().first(), Ranker.objects.filter(name=name).first()
     if active is None or row is None:
         return
     config = _to_config(row)

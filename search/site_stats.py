@@ -3,7 +3,7 @@
 - `corpus_stats`: documents, sentences, sources and coins of the index (home page, /api/stats).
 - `summarize`: coins, sentiment and sources of a list of hits or sentences (the search page's
   insight panel, a document's summary).
-- `surface_forms` (and the vocabulary helpers search/completion.py uses): index terms are
+- `surface_forms` (and `_words_for_term`, which search/completion.py uses): index terms are
   Snowball stems ("valid" for "validators"), so a term is shown as a word the corpus actually
   contains, read from a few of the sentences that hold it (a document's key terms, suggestions).
 
@@ -12,12 +12,9 @@ Whatever depends only on the index version is computed once per loaded Index and
 
 from __future__ import annotations
 
-import re
 import threading
-import unicodedata
 import weakref
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -108,35 +105,9 @@ def summarize(items: list[dict], *, top: int = 5) -> dict:
 
 # --- words for terms --------------------------------------------------------------------------
 
-_SEPARATORS = re.compile(r"[-_\s’']")
-
-
-def _fold(text: str) -> str:
-    """How typed text and corpus words are compared: NFKC, lower case, no separators."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).lower())
-
-
 def _display(word: str) -> str:
     """A corpus word as a suggestion: lower case, except acronyms and ids (BTC, EIP-1559)."""
     return word if any(c.isupper() for c in word[1:]) else word.lower()
-
-
-@dataclass(frozen=True)
-class _Vocabulary:
-    terms: list[str]  # sorted
-    ids: np.ndarray  # term id of each sorted term
-    frequency: np.ndarray  # sentences holding each sorted term
-
-
-def _vocabulary(index: Index) -> _Vocabulary:
-    def compute() -> _Vocabulary:
-        terms = [index.terms[i] for i in range(len(index.terms))]
-        order = sorted(range(len(terms)), key=terms.__getitem__)
-        ptr = np.asarray(index.post_ptr, dtype=np.int64)
-        ids = np.asarray(order, dtype=np.int64)
-        return _Vocabulary([terms[i] for i in order], ids, (ptr[ids + 1] - ptr[ids]))
-
-    return _cached(index, "vocabulary", compute)
 
 
 def _words_for_term(index: Index, term_id: int, term: str, *, sentences: int) -> Counter:

@@ -78,7 +78,7 @@ def sources_status(*, now: datetime | None = None) -> SourcesStatus | None:
         ))
     order = {"fetching": 0, "waiting": 1}
     rows.sort(key=lambda row: (order.get(row.state, 2), row.name))
-    active = IndexBuild.objects.filter(is_active=True).first()
+    active = IndexBuild.objects.active().first()
     documents = Document.objects.all()
     waiting = documents.filter(updated_at__gt=active.started_at).count() if active else documents.count()
     building = IndexBuild.objects.filter(status=IndexBuild.Status.RUNNING).exists()

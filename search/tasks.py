@@ -35,7 +35,7 @@ def index_is_stale() -> bool:
     """True when no version is active or documents changed since the active one was built."""
     from .models import Document, IndexBuild
 
-    active = IndexBuild.objects.filter(is_active=True).first()
+    active = IndexBuild.objects.active().first()
     if active is None:
         return Document.objects.exists()
     latest = Document.objects.aggregate(latest=Max("updated_at"))["latest"]
@@ -44,6 +44,8 @@ def index_is_stale() -> bool:
 
 def index_rebuild(reason: str = "", force: bool = False) -> str:
     """Build and activate a new version in a child process (both cores, memory freed afterwards)."""
+    from .indexing import BuildInProgress
+
     time.sleep(settings.INDEX_REBUILD_DELAY_SECONDS)
     if not force and not index_is_stale():
         return "index already up to date"
@@ -53,7 +55,7 @@ def index_rebuild(reason: str = "", force: bool = False) -> str:
     )
     if result.returncode == 0:
         return result.stdout.strip()
-    if "another index build is running" in result.stderr:
+    if result.returncode == BuildInProgress.exit_code:
         index_rebuild_request(reason="a build was already running")
         return "another build was running; queued again"
     raise RuntimeError(f"reindex failed: {result.stderr.strip()[-2000:]}")

@@ -11,15 +11,15 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from evaluation.logging import search_log_record
+from evaluation.query_log import search_log_record
 
 from .active_index import get_index
+from .crawl.addresses import is_http_url
 from .document_blocks import build_blocks, table_of_contents
-from .indexing import active_build
-from .models import Document
+from .models import Document, IndexBuild
 from .nlp import identifiers
 from .nlp.coins import COIN_BY_SLUG, COINS
-from .query import InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
+from .query import MAX_QUERY_CHARS, InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
 from .site_stats import corpus_stats, summarize, surface_forms
 from .source_status import sources_status
 
@@ -59,7 +59,7 @@ def home(request):
         "index": index,
         "examples": EXAMPLE_QUESTIONS,
         "stats": corpus_stats(index) if index else None,
-        "build": active_build() if index else None,
+        "build": IndexBuild.objects.active().first() if index else None,
         "sources_status": sources_status(),
     })
 
@@ -91,7 +91,7 @@ def search_page(request):
     try:
         search = parse_request(request.GET)
     except InvalidQuery as exc:
-        raw = {"q": request.GET.get("q", "")[:500]}
+        raw = {"q": request.GET.get("q", "")[:MAX_QUERY_CHARS]}
         return render(request, "search/results.html", {**context, "error": str(exc), "error_field": exc.field,
                                                       "search": raw}, status=400)
     clean = _search_url(search)
@@ -161,7 +161,7 @@ def document_page(request, doc_id: int):
         "cites": _linked_documents(index, index.cites(doc)),
         "cited_by": _linked_documents(index, index.cited_by(doc)),
         "title": index.doc_title[doc],
-        "url": url if url.startswith(("http://", "https://")) else "",
+        "url": url if is_http_url(url) else "",
         "source": index.sources[int(index.doc_source[doc])],
         "published": index.doc_date_of(doc),
         "authors": [str(a) for a in record.get("authors") or [] if a],

@@ -57,11 +57,11 @@ def _plain_static_files(settings):
 def _inline_query_logs(settings):
     # In-process tests assert a search's log row right after the response: the request writes
     # it itself. (The real stack's batching writer is covered by tests that say so.)
-    from evaluation import logging as query_logging
+    from evaluation import query_log
 
     settings.QUERY_LOG_BATCH_MS = 0
     yield
-    query_logging._pending.clear()
+    query_log._pending.clear()
 
 
 @pytest.fixture(scope="session")

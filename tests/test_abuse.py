@@ -10,7 +10,7 @@ from evaluation import identity
 from evaluation.improvement import judgments_refresh
 from evaluation.judgments import as_boosts
 from evaluation.services import popular_queries
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 
@@ -27,7 +27,7 @@ def site(index_dir):
                        text=f"Staking rewards are paid to validators. Part {i} explains slashing and staking risks.")
         for i in range(6)
     ])
-    yield index_build()
+    yield reindex()
     cache.clear()
 
 

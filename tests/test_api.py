@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from evaluation.models import QueryLog
 from search import api
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 
@@ -32,7 +32,7 @@ def site(index_dir):
         ParsedDocument(external_id="btc", title="Bitcoin basics", source="books",
                        text="Bitcoin miners validate blocks. A Bitcoin wallet holds keys, not coins."),
     ])
-    return index_build()
+    return reindex()
 
 
 def test_search_keeps_its_fields_and_adds_a_page_insight(client, site):

@@ -54,7 +54,7 @@ def test_synthetic_corpora_are_reproducible_and_sized():
 
 
 def test_http_helpers_write_ingestable_corpus_and_rotating_script(tmp_path):
-    from search.parsing import parse_corpus_record
+    from search.document_files import parse_corpus_record
 
     docs = corpora.SyntheticCorpus(corpora.SentencePool.load("starter"), 60, seed=1)
     path = tmp_path / "c.jsonl.gz"

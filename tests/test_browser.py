@@ -104,7 +104,7 @@ _shared = {"server": None, "users": 0}
 
 @pytest.fixture(scope="session")
 def real_server():
-    """One server for test_browser and test_crawl_links (which imports this fixture)."""
+    """One server for test_browser and test_site_links (which imports this fixture)."""
     if _shared["server"] is None:
         _shared["server"] = RealServer()
     _shared["users"] += 1

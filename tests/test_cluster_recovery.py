@@ -1,19 +1,21 @@
 """A killed cluster: its interrupted build is found and redone within a minute, lost tasks come back
 within minutes, and /health says what the cluster is doing (and that it is gone) honestly."""
 
+import subprocess
 import time
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
 from django_q.models import OrmQ
 
 from cryptosights_project.schedules import SCHEDULES
 from search import cluster_status, health
-from search.indexing import build_lock, index_build
+from search.indexing import BuildInProgress, build_lock, reindex
 from search.ingest import documents_store
 from search.models import IndexBuild
 from search.parsing import ParsedDocument
-from search.tasks import interrupted_builds_rebuild
+from search.tasks import index_rebuild, interrupted_builds_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def site(index_dir):
     documents_store([ParsedDocument(external_id="pos", title="Proof of stake", source="guides",
                                     text="Validators stake ether to secure Ethereum. Validators who cheat are slashed.")])
-    return index_build()
+    return reindex()
 
 
 def _queued_functions() -> list[str]:
@@ -57,6 +59,21 @@ def test_a_build_that_is_still_running_is_left_alone(site):
         assert interrupted_builds_rebuild() == "no interrupted build"
     running.refresh_from_db()
     assert running.status == "running" and _queued_functions() == []
+
+
+def test_a_rebuild_that_finds_another_build_running_is_queued_again(site, settings, monkeypatch):
+    with build_lock(), pytest.raises(CommandError) as refused:
+        call_command("reindex", verbosity=0)
+    assert refused.value.returncode == BuildInProgress.exit_code != 1  # 1: any other failure
+    settings.INDEX_REBUILD_DELAY_SECONDS = 0
+    monkeypatch.setattr("search.tasks.subprocess.run",  # what the task's child process ends with
+                        lambda args, **kwargs: subprocess.CompletedProcess(args, refused.value.returncode, "", ""))
+    assert index_rebuild(force=True) == "another build was running; queued again"
+    assert _queued_functions() == ["search.tasks.index_rebuild"]
+    monkeypatch.setattr("search.tasks.subprocess.run",
+                        lambda args, **kwargs: subprocess.CompletedProcess(args, 1, "", "no documents"))
+    with pytest.raises(RuntimeError, match="reindex failed: no documents"):
+        index_rebuild(force=True)
 
 
 def test_the_check_runs_every_minute():

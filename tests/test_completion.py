@@ -6,7 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from search.completion import identifier, partial_expansions, split_partial, suggestions
+from search.completion import partial_expansions, split_partial
+from search.suggestions import identifier, suggestions
 from search.index.engine import Filters
 from search.match_count import sentences_with_every_word, word_groups
 from search.query import SearchRequest, rank_request
@@ -88,7 +89,7 @@ def test_the_count_is_of_sentences_with_every_word(starter_index):
 
 @pytest.mark.django_db
 def test_api_prefix_and_incomplete(client, index_dir):
-    from search.indexing import index_build
+    from search.indexing import reindex
     from search.ingest import documents_store
     from search.parsing import ParsedDocument
 
@@ -96,7 +97,7 @@ def test_api_prefix_and_incomplete(client, index_dir):
         external_id="pos", title="Proof of stake", source="guides",
         text="Proof of stake secures Ethereum with staked ether. A proof of work chain burns power. "
              "Stakers who cheat lose their stake.")])
-    index_build()
+    reindex()
     typed = client.get("/api/search", {"q": "proof of sta", "prefix": "1"}).json()
     assert typed["did_you_mean"] == "" and typed["total"] > 0 and typed["incomplete"] is False
     assert "<mark>stake</mark>" in typed["hits"][0]["html"].lower()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from search.crawl.addresses import ip_refusal, url_refusal
+from search.crawl.addresses import ip_refusal, is_http_url, url_refusal
 from search.crawl.canonical import canonical_url, external_id_for, url_normalize
 from search.crawl.extract import Link, feed_links, plausible_date, response_kind, sitemap_links
 from search.crawl.fetch import Fetcher, FetchPolicy, FetchRefused, FetchResult
@@ -52,6 +52,11 @@ def test_address_kinds_and_the_private_switch():
     assert ip_refusal("93.184.216.34") is None and ip_refusal("2606:4700::1111") is None
     assert url_refusal("http://127.0.0.1/", allow_private=True) is None
     assert url_refusal("file:///etc/passwd", allow_private=True).startswith("only http and https")
+
+
+def test_one_http_url_check_for_locations_parsed_files_and_links():
+    assert all(is_http_url(url) for url in ("http://example.org/", "https://eips.ethereum.org/EIPS/eip-1", "HTTPS://A.B/"))
+    assert not any(is_http_url(url) for url in ("javascript:alert(1)", "//example.org/", "/about/", "http:x", ""))
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "javascript:alert(1)"])

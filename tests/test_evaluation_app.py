@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from evaluation.legacy import legacy_logs_import
 from evaluation.models import Click, Judgment, MetricSnapshot, QueryLog
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.models import IndexBuild
 from search.parsing import ParsedDocument
@@ -67,7 +67,7 @@ def site(index_dir, settings):
         ParsedDocument(external_id="bip-0032", title="Hierarchical deterministic wallets", source="specs",
                        text="Wallets derive child keys from a master seed. Extended keys can be shared."),
     ])
-    return index_build()
+    return reindex()
 
 
 def test_evaluate_prints_offline_metrics_and_writes_per_query_results(site, tmp_path, capsys):
@@ -175,7 +175,7 @@ def test_admin_pages_and_actions_for_staff(admin_client, site):
     assert b"base fee" in b"".join(export.streaming_content)
     Judgment.objects.create(query="base fee", document_slug="eip-1559", grade=1)
     older = IndexBuild.objects.get()
-    newer = index_build()
+    newer = reindex()
     assert IndexBuild.objects.get(is_active=True) == newer
     admin_client.post("/admin/search/indexbuild/", {"action": "activate", "_selected_action": [older.pk]})
     assert IndexBuild.objects.get(is_active=True) == older

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from search.index import artifact
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.models import IndexBuild
 from search.parsing import ParsedDocument
@@ -31,7 +31,7 @@ def _store(*texts):
 @pytest.mark.django_db
 def test_disk_full_while_building_fails_cleanly(index_dir, monkeypatch):
     _store("Bitcoin miners secure the network.")
-    good = index_build()
+    good = reindex()
     original = artifact.ArtifactWriter.array
     written = []
 
@@ -43,7 +43,7 @@ def test_disk_full_while_building_fails_cleanly(index_dir, monkeypatch):
 
     monkeypatch.setattr(artifact.ArtifactWriter, "array", fill_up)
     with pytest.raises(OSError, match="No space left"):
-        index_build()
+        reindex()
     failed = IndexBuild.objects.exclude(pk=good.pk).get()
     assert failed.status == "failed" and "No space left" in failed.error
     assert IndexBuild.objects.get(is_active=True) == good
@@ -53,9 +53,9 @@ def test_disk_full_while_building_fails_cleanly(index_dir, monkeypatch):
 @pytest.mark.django_db
 def test_a_corrupted_active_artifact_is_refused_and_health_says_so(index_dir, client):
     _store("Bitcoin miners secure the network.")
-    good = index_build()
+    good = reindex()
     assert client.get("/health").json()["index_version"] == good.version
-    bad = index_build(activate=False)
+    bad = reindex(activate=False)
     blob = index_dir / bad.version / "sentences.blob.npy"
     blob.write_bytes(blob.read_bytes()[:-3] + b"xyz")  # same size, different bytes
     IndexBuild.objects.update(is_active=False)

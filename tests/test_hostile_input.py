@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from evaluation.models import Feedback
 from search import safe_json
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store, paths_ingest
 from search.models import Document
 from search.parsing import ParsedDocument
@@ -29,7 +29,7 @@ def site(index_dir):
     cache.clear()
     documents_store([ParsedDocument(external_id="pos", title="Proof of stake", source="guides",
                                     text="Validators stake ether to secure Ethereum. Validators who cheat are slashed.")])
-    yield index_build()
+    yield reindex()
     cache.clear()
 
 

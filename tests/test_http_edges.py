@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from evaluation.models import QueryLog
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 
@@ -28,7 +28,7 @@ PAGES = ["/", "/search/?q=validators", "/about/", "/faq/", "/privacy/", "/terms/
 def site(index_dir, db):
     documents_store([ParsedDocument(external_id="pos", title="Proof of stake", source="guides",
                                     text="Validators stake ether to secure Ethereum. Validators who cheat are slashed.")])
-    return index_build()
+    return reindex()
 
 
 def test_head_answers_on_every_page_without_a_body_or_a_log(client, site):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from evaluation.improvement import interleaving_evaluate, judgments_refresh, ranker_tune
 from evaluation.models import Click, Feedback, Judgment, QueryLog, TuningRun
 from search.active_index import get_index
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.models import Document, Ranker
 from search.parsing import ParsedDocument
@@ -28,7 +28,7 @@ def site(index_dir):
                        text=f"Staking rewards are paid to validators. Part {i} explains slashing and staking risks.")
         for i in range(6)
     ])
-    build = index_build()
+    build = reindex()
     holder.reset()
     yield build
     holder.reset()

@@ -8,7 +8,7 @@ from django.urls import get_resolver
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.openapi import openapi_document
 from search.parsing import ParsedDocument
@@ -30,7 +30,7 @@ def site(index_dir):
         ParsedDocument(external_id="pow", title="Proof of work", source="guides",
                        text="Bitcoin miners burn electricity. Miners do not exist in proof of stake."),
     ])
-    return index_build()
+    return reindex()
 
 
 def check(spec, response, *, request_too: bool = False):

@@ -6,9 +6,9 @@ import uuid
 import pytest
 from django.test import Client
 
-from evaluation import logging as query_logging
+from evaluation import query_log
 from evaluation.models import Click, Feedback, QueryLog
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 
@@ -23,7 +23,7 @@ def site(index_dir):
         ParsedDocument(external_id="pow", title="Proof of work", source="guides",
                        text="Miners burn electricity. Validators do not exist in proof of work."),
     ])
-    return index_build()
+    return reindex()
 
 
 def _search(client, q="validators", **params):
@@ -56,7 +56,7 @@ def test_zero_result_searches_are_logged_as_such(client, site):
 
 
 def test_a_failing_logger_does_not_break_search_and_the_log_is_retried(client, site, monkeypatch):
-    original_insert = query_logging._insert
+    original_insert = query_log._insert
     calls = {"n": 0}
 
     def locked_once(rows):
@@ -67,16 +67,16 @@ def test_a_failing_logger_does_not_break_search_and_the_log_is_retried(client, s
             raise OperationalError("database is locked")
         return original_insert(rows)
 
-    monkeypatch.setattr(query_logging, "_insert", locked_once)
+    monkeypatch.setattr(query_log, "_insert", locked_once)
     response = client.get("/api/search", {"q": "validators"})
     assert response.status_code == 200 and response.json()["hits"]
-    assert QueryLog.objects.count() == 0 and query_logging.pending() == 1
-    assert query_logging.flush()
+    assert QueryLog.objects.count() == 0 and query_log.pending() == 1
+    assert query_log.flush()
     assert QueryLog.objects.get().public_id.hex == response.json()["log_id"].replace("-", "")
 
 
 def test_a_bug_in_log_preparation_does_not_break_search(client, site, monkeypatch):
-    monkeypatch.setattr(query_logging, "normalize_query", lambda text: 1 / 0)
+    monkeypatch.setattr(query_log, "normalize_query", lambda text: 1 / 0)
     response = client.get("/api/search", {"q": "validators"})
     assert response.status_code == 200 and response.json()["log_id"] == ""
 
@@ -141,33 +141,33 @@ def test_feedback_needs_a_csrf_token(site):
 def test_the_writer_batches_rows_and_feedback_waits_for_a_queued_row(client, site, settings, monkeypatch):
     settings.QUERY_LOG_BATCH_MS = 3000  # a long window: every search below is still queued
     inserts = []
-    original_insert = query_logging._insert
-    monkeypatch.setattr(query_logging, "_insert", lambda rows: (inserts.append(len(rows)), original_insert(rows)))
+    original_insert = query_log._insert
+    monkeypatch.setattr(query_log, "_insert", lambda rows: (inserts.append(len(rows)), original_insert(rows)))
     bodies = [_search(client, q) for q in ("validators", "miners", "slashing", "rewards") * 5]
-    assert QueryLog.objects.count() == 0 and query_logging.pending() == 20
+    assert QueryLog.objects.count() == 0 and query_log.pending() == 20
     # A vote at once for the last search: it waits for the queue to be written, then is stored.
     last = bodies[-1]
     response = _feedback(client, log_id=last["log_id"], hit_id=last["hits"][0]["id"], action="vote", vote=1)
     assert response.status_code == 200 and response.json()["stored"] == "created"
-    assert inserts == [20] and query_logging.pending() == 0
+    assert inserts == [20] and query_log.pending() == 0
     assert set(QueryLog.objects.values_list("public_id", flat=True)) == {uuid.UUID(b["log_id"]) for b in bodies}
     assert Feedback.objects.get().log.public_id == uuid.UUID(last["log_id"])
 
 
 def test_a_row_the_database_refuses_does_not_sink_the_others(client, site, monkeypatch):
-    original_insert = query_logging._insert
+    original_insert = query_log._insert
 
     def refuse_miners(rows):
         if any(row["query"] == "miners" for row in rows):
             raise ValueError("a bug in one row")
         return original_insert(rows)
 
-    monkeypatch.setattr(query_logging, "_insert", refuse_miners)
-    monkeypatch.setattr(query_logging, "_write_pending_here", lambda: None)  # queue all three
+    monkeypatch.setattr(query_log, "_insert", refuse_miners)
+    monkeypatch.setattr(query_log, "_write_pending_here", lambda: None)  # queue all three
     ids = [_search(client, q)["log_id"] for q in ("validators", "miners", "slashing")]
-    failed = query_logging.stats["failed"]
+    failed = query_log.stats["failed"]
     monkeypatch.undo()
-    monkeypatch.setattr(query_logging, "_insert", refuse_miners)
-    assert query_logging.flush() and query_logging.pending() == 0
+    monkeypatch.setattr(query_log, "_insert", refuse_miners)
+    assert query_log.flush() and query_log.pending() == 0
     assert set(QueryLog.objects.values_list("query", flat=True)) == {"validators", "slashing"}
-    assert query_logging.stats["failed"] == failed + 1 and ids[1] not in {str(p) for p in QueryLog.objects.values_list("public_id", flat=True)}
+    assert query_log.stats["failed"] == failed + 1 and ids[1] not in {str(p) for p in QueryLog.objects.values_list("public_id", flat=True)}

@@ -100,11 +100,11 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 @pytest.fixture
 def starter_site(index_dir):
-    from search.indexing import index_build
+    from search.indexing import reindex
     from search.ingest import paths_ingest
 
     paths_ingest([STARTER_CORPUS], source=STARTER_SOURCE)
-    return index_build()
+    return reindex()
 
 
 @pytest.mark.django_db

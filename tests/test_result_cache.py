@@ -7,7 +7,7 @@ import pytest
 from evaluation.models import QueryLog
 from search import query as search_query
 from search.active_index import get_index
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 from search.query import SearchRequest, run_search
@@ -28,7 +28,7 @@ def site(index_dir, monkeypatch):
     holder.reset()
     _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
            "Miners burn electricity to find blocks. Miners are paid in newly minted coins.")
-    build = index_build()
+    build = reindex()
     get_index().spelling_ready(wait=True)  # answers are cached once the spelling dictionary is loaded
     yield build
     holder.reset()
@@ -63,7 +63,7 @@ def test_a_new_index_version_is_never_answered_from_the_old_cache(client, site):
     _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
            "Miners burn electricity to find blocks. Miners are paid in newly minted coins.",
            "Validators validate validators: a sentence about validators that ranks first.")
-    new = index_build()
+    new = reindex()
     after = _search(client, q="validators")
     assert not after["cached"] and after["index_version"] == new.version != before["index_version"]
     assert after["total"] == before["total"] + 1

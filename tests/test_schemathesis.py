@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings as hsettings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 
@@ -22,7 +22,7 @@ def site(index_dir, db, settings):
     settings.RATE_LIMIT_SEARCH = settings.RATE_LIMIT_SUGGEST = settings.RATE_LIMIT_FEEDBACK = "100000/60"
     documents_store([ParsedDocument(external_id="pos", title="Proof of stake", source="guides",
                                     text="Validators stake ether. Slashing punishes cheating validators.")])
-    index_build()
+    reindex()
 
 
 @pytest.mark.django_db(transaction=True)

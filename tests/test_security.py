@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.nlp.analyzer import analyze
 from search.parsing import ParsedDocument
@@ -28,7 +28,7 @@ def site(index_dir, db):
         ParsedDocument(external_id="evil", title=f"Staking {EVIL}", source="guides", url="javascript:alert(3)",
                        text=f"Staking rewards {EVIL} are paid in ether to validators. Validators stake ether."),
     ])
-    return index_build()
+    return reindex()
 
 
 def test_security_headers_on_every_page(client, site):

@@ -1,6 +1,5 @@
 """Judgments from behaviour, tuning, interleaving, and the simulated-visitor loop."""
 
-import csv
 import random
 
 import pytest
@@ -120,14 +119,14 @@ def test_coin_alias_expansion():
 @pytest.mark.skipif(not (SHARED / "eval" / "known-item-dev.tsv").exists(), reason="needs ../shared")
 def test_simulated_visitors_improve_held_out_quality_safely(tmp_path):
     """A seeded, smaller version of `manage.py simulate_users` on part of the shared corpus."""
+    from evaluation.qrels import read_known_items
     from evaluation.simulation import run_simulation
     from search.index.build import build_index
     from search.index.engine import Index
 
     from .conftest import shared_records
 
-    with open(SHARED / "eval" / "known-item-dev.tsv", encoding="utf-8") as handle:
-        rows = [(r["query"], r["doc_id"]) for r in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    rows = [(query, doc) for query, doc, _ in read_known_items(SHARED / "eval" / "known-item-dev.tsv")]
     version, _ = build_index(shared_records(), tmp_path, workers=2)
     index = Index(tmp_path / version)
     report = run_simulation(index, rows, start=BASELINE, visitors=6, seed=11, poison_votes=2000)

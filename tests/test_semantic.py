@@ -258,14 +258,14 @@ def test_a_build_without_the_model_package_skips_vectors_with_a_log_line(monkeyp
 
 @pytest.mark.django_db
 def test_the_site_builds_and_searches_without_the_model_package(monkeypatch, index_dir, client, settings):
-    from search.indexing import index_build
+    from search.indexing import reindex
     from search.ingest import documents_store
     from search.parsing import ParsedDocument
 
     _without_model(monkeypatch)
     settings.SEMANTIC_VECTORS = True
     documents_store([ParsedDocument(external_id="d1", title="Mining", text="Bitcoin miners secure the network with work.", source="tests")])
-    build = index_build()
+    build = reindex()
     assert not (index_dir / build.version / "doc_vectors.npy").exists()
     response = client.get("/api/search", {"q": "bitcoin miners"})
     assert response.status_code == 200 and response.json()["hits"]

@@ -9,7 +9,7 @@ from search.active_index import holder
 from search.index import shared_store
 from search.index.artifact import ArtifactError, read_manifest
 from search.index.engine import Index
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 
@@ -63,7 +63,7 @@ def test_a_node_serves_a_version_it_never_built_and_refuses_a_damaged_one(client
     of its own, copies the active version when it is told to serve it."""
     settings.INDEX_SHARED_DIR = tmp_path / "shared"
     documents_store([ParsedDocument(external_id="d1", title="Doc", source="t", text="Miners secure bitcoin.")])
-    first = index_build()
+    first = reindex()
     assert (settings.INDEX_SHARED_DIR / first.version / "manifest.json").is_file()
 
     node_a_dir, node_b_dir = settings.INDEX_DIR, tmp_path / "node-b-index"
@@ -75,7 +75,7 @@ def test_a_node_serves_a_version_it_never_built_and_refuses_a_damaged_one(client
     # The next version reaches the shared folder damaged: node B keeps serving the first one.
     settings.INDEX_DIR = node_a_dir
     documents_store([ParsedDocument(external_id="d2", title="Doc 2", source="t", text="Stakers validate ether.")])
-    second = index_build(activate=False)
+    second = reindex(activate=False)
     shared_store.publish(node_a_dir / second.version, settings.INDEX_SHARED_DIR)
     _corrupt(settings.INDEX_SHARED_DIR / second.version)
     from search.indexing import index_activate

@@ -62,13 +62,13 @@ def test_the_same_vote_sent_at_once_by_many_connections_is_stored_once():
 
 @pytest.fixture
 def site(index_dir):
-    from search.indexing import index_build
+    from search.indexing import reindex
     from search.ingest import documents_store
     from search.parsing import ParsedDocument
 
     documents_store([ParsedDocument(external_id="pos", title="Proof of stake", source="guides",
                                     text="Validators stake ether. Slashing punishes validators who cheat.")])
-    return index_build()
+    return reindex()
 
 
 def _use_redis_counters(settings, url: str) -> str:

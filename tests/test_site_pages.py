@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.db import connection
 
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.models import Document, Source
 from search.parsing import ParsedDocument
@@ -39,7 +39,7 @@ def site(index_dir):
             text="Staking <script>alert('xss')</script> rewards <img src=x onerror=alert(2)> are paid in ether.",
         ),
     ])
-    return index_build()
+    return reindex()
 
 
 class _Page(HTMLParser):
@@ -163,7 +163,7 @@ def test_tone_badges_only_on_news_and_opinion_prose(client, site):
         text="Traders were delighted as the rally lifted prices to a wonderful new high. "
              "Great news\n\nCritics warned that the fee spike was a disaster for small users.",
     )])
-    index_build()
+    reindex()
     html = hits_of(client.get("/search/", {"q": "fee"}).content.decode())
     badges = re.findall(r'<li class="hit".*?<span class="badge sentiment sentiment-(\w+)"[^>]*?( hidden)?>', html, re.S)
     hits = re.findall(r'<li class="hit".*?</li>', html, re.S)
@@ -251,7 +251,7 @@ def test_pagination_keeps_every_parameter(client, index_dir):
                        text=f"A wallet keeps keys number {i}. Another wallet fact {i}. Third wallet line {i}.")
         for i in range(12)
     ])
-    index_build()
+    reindex()
     html = client.get("/search/", {"q": "wallet", "source": "notes", "sort": "date"}).content.decode()
     next_link = re.search(r'<a class="pager-next" rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert next_link == "?q=wallet&source=notes&sort=date&page=2"
@@ -396,7 +396,7 @@ def test_identifiers_best_match_card_and_citations_on_pages(client, index_dir):
         ParsedDocument(external_id="erc-4626", title="Tokenized Vaults", source="ethereum-ercs",
                        text="Vaults hold ERC-20 tokens. ERC-20 tokens are deposited into the vault by users."),
     ])
-    index_build()
+    reindex()
     ranker_save(DEFAULT.with_changes(name="answers-test"), origin="test")
     ranker_promote("answers-test")
     erc20, vault = (Document.objects.get(external_id=i).pk for i in ("erc-20", "erc-4626"))
@@ -425,7 +425,7 @@ STRUCTURED_TEXT = "\n".join([
 def test_document_page_keeps_the_source_structure(client, site):
     documents_store([ParsedDocument(external_id="structured", title="Structured wallet notes", source="guides",
                                     text=STRUCTURED_TEXT)])
-    index_build()
+    reindex()
     doc = Document.objects.get(external_id="structured")
     html = client.get(f"/doc/{doc.pk}/").content.decode()
     body = re.search(r'<div class="doc-body">(.*?)</article>', html, re.S).group(1)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.models import Document, Source
 from search.parsing import ParsedDocument
@@ -31,7 +31,7 @@ def indexed(index_dir):
         _spec(1559, date(2019, 4, 13), "The base fee is burned by the protocol. Priority fees go to validators."),
         _spec(4844, date(2022, 2, 25), "Blob transactions carry data that is burned after weeks. The blob base fee is burned too."),
     ])
-    return index_build()
+    return reindex()
 
 
 def test_no_live_sources_panel_when_nothing_is_enabled(client, indexed):
@@ -55,7 +55,7 @@ def test_home_page_says_what_is_fetched_and_when_it_is_searchable(client, indexe
     page = client.get("/").content.decode()
     assert "1 new or updated document waiting for the next index build: searchable in about" in page
     assert "next check" in page
-    index_build()
+    reindex()
     assert sources_status().message == "Everything fetched so far is searchable."
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from search.indexing import index_build
+from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
 
@@ -24,7 +24,7 @@ def site(index_dir):
             text="Staking <script>alert('xss')</script> rewards <img src=x onerror=alert(2)> are paid in ether.",
         ),
     ])
-    return index_build()
+    return reindex()
 
 
 def test_health_reports_the_loaded_index(client, site):

@@ -15,5 +15,7 @@ Building blocks without models or settings (parameters come in as arguments), ea
   links and path traversal refused); `spec_archive` turns its specification files into documents
   with search.specs.
 
-`crawl` is the Django service that ties them to Source, CrawledUrl and Document rows.
+With models and settings: `crawl_run` crawls one source's pages (or URLs given by hand) into
+CrawledUrl and Document rows, counted in a `report`; `crawl` is the service around it (which
+sources are due, leases, time budget, the outcome recorded on the Source).
 """

@@ -15,6 +15,11 @@ from urllib.parse import urlsplit
 ALLOWED_SCHEMES = ("http", "https")
 
 
+def is_http_url(url: str) -> bool:
+    """An absolute http(s) URL: what may be fetched, stored as a source's location, or shown as a link."""
+    return url[:8].lower().startswith(tuple(f"{scheme}://" for scheme in ALLOWED_SCHEMES))
+
+
 PRIVATE_HINT = "set CRAWL_ALLOW_PRIVATE=1 to allow"
 
 

@@ -1,9 +1,9 @@
-import csv
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from evaluation.qrels import QrelsError, read_known_items
 from evaluation.simulation import run_simulation
 from search.active_index import get_index
 from search.rankers import BASELINE
@@ -29,10 +29,9 @@ class Command(BaseCommand):
         if index is None:
             raise CommandError("no active index; run `manage.py reindex` first")
         try:
-            with open(qrels, encoding="utf-8", newline="") as handle:
-                rows = [(r["query"], r["doc_id"]) for r in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)]
-        except (OSError, KeyError) as exc:
-            raise CommandError(f"cannot read {qrels}: {exc}") from exc
+            rows = [(query, doc) for query, doc, _ in read_known_items(qrels)]
+        except QrelsError as exc:
+            raise CommandError(str(exc)) from exc
         rows = [(q, d) for q, d in rows if index.doc_of_slug(d) is not None]
         if limit:
             rows = rows[:limit]

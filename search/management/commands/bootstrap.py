@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -12,9 +11,9 @@ from search.index.artifact import ArtifactError
 from search.index.engine import Index
 from search.crawl.crawl import sources_due
 from search.default_sources import default_sources_ensure
-from search.indexing import BuildInProgress, active_build, build_lock, index_build, recover_interrupted_builds
+from search.indexing import BuildInProgress, build_lock, recover_interrupted_builds, reindex
 from search.ingest import paths_ingest
-from search.models import Document
+from search.models import Document, IndexBuild
 from search.rankers import ensure_default_incumbent
 
 STARTER_CORPUS = Path(__file__).resolve().parents[2] / "starter_corpus"
@@ -33,11 +32,11 @@ class Command(BaseCommand):
                 recover_interrupted_builds()
         except BuildInProgress:
             pass
-        web_node = os.environ.get("RUN_CLUSTER", "1") == "0" and settings.INDEX_SHARED_DIR is not None
+        web_node = not settings.RUN_CLUSTER and settings.INDEX_SHARED_DIR is not None
         if web_node:
             # A web node of several: the cluster node ingests and builds; this one only copies the
             # active version from the shared folder (or waits for the first, serving 503 until then).
-            active = active_build()
+            active = IndexBuild.objects.active().first()
             reason = self._unloadable(active.version) if active else "no index is active yet"
             self.stdout.write(f"Web node: {reason or f'serving index {active.version}'}.")
             self._superuser_from_environment()
@@ -45,17 +44,17 @@ class Command(BaseCommand):
         if not Document.objects.exists():
             report = paths_ingest([STARTER_CORPUS], source="cryptosights-guides")
             self.stdout.write(f"Starter corpus: {report.summary()}.")
-        active = active_build()
+        active = IndexBuild.objects.active().first()
         reason = "no index is active" if active is None else self._unloadable(active.version)
         if reason:
             self.stdout.write(f"Building an index: {reason}.")
-            build = index_build()
+            build = reindex()
             self.stdout.write(f"Built and activated index {build.version} ({build.sentences:,} sentences).")
         ensure_default_incumbent()
         for line in default_sources_ensure(enabled=settings.DEFAULT_SOURCES, base=settings.DEFAULT_SOURCES_BASE):
             self.stdout.write(f"Default source {line}.")
         self.stdout.write(f"Schedules: {', '.join(schedules_ensure())}.")
-        if os.environ.get("RUN_CLUSTER", "1") != "0":
+        if settings.RUN_CLUSTER:
             # The scheduler first looks at its schedules 30 s after the cluster starts; a queued
             # heartbeat is taken at once, so /health shows the cluster alive within seconds.
             async_task("search.health.cluster_heartbeat", group="cluster-heartbeat")
@@ -74,12 +73,11 @@ class Command(BaseCommand):
         return ""
 
     def _superuser_from_environment(self):
-        username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+        username, password = settings.DJANGO_SUPERUSER_USERNAME, settings.DJANGO_SUPERUSER_PASSWORD
         if not (username and password):
             return
         users = get_user_model().objects
         if users.filter(username=username).exists():
             return
-        users.create_superuser(username=username, password=password, email=os.environ.get("DJANGO_SUPERUSER_EMAIL", ""))
+        users.create_superuser(username=username, password=password, email=settings.DJANGO_SUPERUSER_EMAIL)
         self.stdout.write(f"Created staff user {username}.")

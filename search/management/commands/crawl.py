@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search.crawl.crawl import CrawlReport, bar_progress, source_crawl, sources_due, validators_forget
+from search.crawl.crawl import source_crawl, sources_due, validators_forget
+from search.crawl.report import CrawlReport, bar_progress
 from search.models import Source
 from search.tasks import index_rebuild_request
 

@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search.crawl.crawl import bar_progress, urls_ingest
+from search.crawl.crawl import urls_ingest
+from search.crawl.report import bar_progress
 from search.ingest import paths_ingest
 from search.tasks import index_rebuild_request
 

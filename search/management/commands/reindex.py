@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search.indexing import BuildInProgress, index_build
+from search.indexing import BuildInProgress, reindex
 from search.models import Document
 
 
@@ -16,9 +16,9 @@ class Command(BaseCommand):
         total = Document.objects.count()
         with tqdm(total=total, unit="doc", desc="Indexing", disable=options["verbosity"] == 0) as bar:
             try:
-                build = index_build(activate=not no_activate, workers=workers, progress=bar.update)
+                build = reindex(activate=not no_activate, workers=workers, progress=bar.update)
             except BuildInProgress as exc:
-                raise CommandError(str(exc)) from exc
+                raise CommandError(str(exc), returncode=BuildInProgress.exit_code) from exc
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
         self.stdout.write(

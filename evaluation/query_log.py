@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from search.query import normalize_query
+from search.query import MAX_QUERY_CHARS, normalize_query
 
 from . import identity
 from .timing import elapsed_ms
@@ -60,7 +60,7 @@ def search_log_record(*, request, response, interface: str) -> str:
         entry = dict(  # the QueryLog's fields; the model is made by whichever thread writes it
             public_id=uuid.uuid4(),
             created_at=timezone.now(),
-            query=response.request.q[:500],
+            query=response.request.q[:MAX_QUERY_CHARS],
             normalized=normalize_query(response.request.q),
             # What the visitor waited at the server; the engine's share stays in `timings`.
             latency_ms=elapsed_ms(request, response.timings_ms.get("total", 0.0)),
