@@ -1,0 +1,29 @@
+"""How a page of hits is laid out for reading: document groups (search/grouping.py) and the
+best-answer block (search/best_answer.py). Made once per answer (cached answers share it) and
+used alike by the results page and the API, whose JSON the page's script renders as you type.
+"""
+
+from __future__ import annotations
+
+from .best_answer import as_json, choose_best_answer
+from .grouping import group_hits
+
+
+def layout(response) -> dict:
+    """{"groups": [...], "best_answer": {...} | None} for a SearchResponse (search/query.py)."""
+    return response.memoized("reading_layout", lambda: _layout(response))
+
+
+def _layout(response) -> dict:
+    request, hits = response.request, response.hits
+    answer = choose_best_answer(response.corrected_query or request.q, hits, prefix=request.prefix,
+                                page=request.page, sort=request.sort)
+    # One highlight at the top: an answer from the named document stands for its best-match card.
+    groups = group_hits(hits, best_match=not (answer and answer["named"]))
+    return {"groups": groups, "best_answer": answer}
+
+
+def api_fields(response) -> dict:
+    """The fields the API adds for the layout: groups as sentence ids, the answer quoted."""
+    shown = layout(response)
+    return {"groups": shown["groups"], "best_answer": as_json(shown["best_answer"])}
