@@ -13,8 +13,8 @@ from __future__ import annotations
 PER_DOCUMENT = 3
 # The lead hit's neighbours are cut to a few words on the side nearest to it, so the card stays
 # short and the matched sentence itself is never what gets cut.
-BEFORE_CHARS = 90
-AFTER_CHARS = 140
+BEFORE_CHARS = 80
+AFTER_CHARS = 100
 
 
 def tail(text: str, limit: int = BEFORE_CHARS) -> str:

@@ -1,6 +1,6 @@
 """Hits grouped by document (search/grouping.py): pure functions over hit dicts."""
 
-from search.grouping import cards, group_hits, head, tail
+from search.grouping import BEFORE_CHARS, cards, group_hits, head, tail
 
 
 def hit(sid: int, doc: int, *, rank: int, before=(), after=(), best_match=False) -> dict:
@@ -27,7 +27,7 @@ def test_the_lead_keeps_its_nearest_neighbours_shortened_and_never_repeats_a_sen
         hit(11, 1, rank=2),  # the lead's next sentence is also a hit: shown once, under the card
     ])
     assert groups[0]["before"].startswith("…") and groups[0]["before"].endswith("the sentence just before")
-    assert len(groups[0]["before"]) <= 91 and "Far away" not in groups[0]["before"]
+    assert len(groups[0]["before"]) <= BEFORE_CHARS + 1 and "Far away" not in groups[0]["before"]
     assert groups[0]["after"] == ""
     assert group_hits([hit(10, 1, rank=1, after=[(11, "Next one.")])])[0]["after"] == "Next one."
 
