@@ -24,7 +24,7 @@ from .indexing import active_build
 from .nlp.coins import COIN_BY_SLUG
 from .openapi import openapi_document
 from .query import InvalidQuery, parse_request, run_search
-from .result_page import api_fields
+from .result_page import layout
 from .completion import suggestions
 from .site_stats import corpus_stats, summarize
 from .views import EXAMPLE_QUESTIONS
@@ -109,7 +109,7 @@ def _answer_json(search_request, response) -> str:
         "corrected_query": response.corrected_query,
         "index_version": response.index_version,
         "ranker": response.ranker_id,
-        **api_fields(response),  # "groups" and "best_answer" (search/result_page.py)
+        **layout(response),  # "groups" and "best_answer" (search/result_page.py)
     })
 
 

@@ -1,6 +1,7 @@
 """How a page of hits is laid out for reading: document groups (search/grouping.py) and the
-best-answer block (search/best_answer.py). Made once per answer (cached answers share it) and
-used alike by the results page and the API, whose JSON the page's script renders as you type.
+best-answer block (search/best_answer.py). Made once per answer and kept with it (answers served
+from the result cache share it), in the JSON form the API sends; the results page renders the
+same values, and site.js renders them from the API as you type.
 """
 
 from __future__ import annotations
@@ -20,10 +21,5 @@ def _layout(response) -> dict:
                                 page=request.page, sort=request.sort)
     # One highlight at the top: an answer from the named document stands for its best-match card.
     groups = group_hits(hits, best_match=not (answer and answer["named"]))
-    return {"groups": groups, "best_answer": answer}
-
-
-def api_fields(response) -> dict:
-    """The fields the API adds for the layout: groups as sentence ids, the answer quoted."""
-    shown = layout(response)
-    return {"groups": shown["groups"], "best_answer": as_json(shown["best_answer"])}
+    # Only ids and short quotes are kept: a cached answer keeps its hits as JSON text, not dicts.
+    return {"groups": groups, "best_answer": as_json(answer)}
