@@ -24,6 +24,7 @@ from .models import IndexBuild
 from .nlp.coins import COIN_BY_SLUG
 from .openapi import openapi_document
 from .query import InvalidQuery, parse_request, run_search
+from .result_page import layout
 from .suggestions import suggestions
 from .site_stats import corpus_stats, summarize
 from .views import EXAMPLE_QUESTIONS
@@ -108,6 +109,7 @@ def _answer_json(search_request, response) -> str:
         "corrected_query": response.corrected_query,
         "index_version": response.index_version,
         "ranker": response.ranker_id,
+        **layout(response),  # "groups" and "best_answer" (search/result_page.py)
     })
 
 

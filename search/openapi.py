@@ -130,10 +130,62 @@ _INSIGHT = {
         },
     },
 }
+_GROUP = {
+    "type": "object",
+    "description": "One document of the page, as the site shows it (search/grouping.py): its best hits, the rest "
+                   "of its hits on this page folded. Every hit of the page is in exactly one group.",
+    "required": ["document", "hits", "folded", "before", "after", "best_match"],
+    "additionalProperties": False,
+    "properties": {
+        "document": {"type": "integer", "description": "The document's id (hits[].document.id)."},
+        "hits": {"type": "array", "minItems": 1, "maxItems": 3, "items": {"type": "integer"},
+                 "description": "Sentence ids shown, the lead (best ranked) first."},
+        "folded": {"type": "array", "items": {"type": "integer"},
+                   "description": "Sentence ids of this document on this page that are not shown."},
+        "before": {"type": "string", "description": "The lead's previous sentence, shortened; empty when none."},
+        "after": {"type": "string", "description": "The lead's next sentence, shortened; empty when none."},
+        "best_match": {"type": "boolean", "description": "Shown as the best match for the identifier the question "
+                                                         "names (false when the best answer speaks for it)."},
+    },
+}
+_ANSWER_DOCUMENT = {
+    "type": "object",
+    "required": ["id", "identifiers", "title"],
+    "additionalProperties": False,
+    "properties": {"id": {"type": "integer"}, "identifiers": {"type": "array", "items": {"type": "string"}},
+                   "title": {"type": "string"}},
+}
+_ANSWER_SENTENCE = {
+    "id": {"type": "integer", "description": "Sentence id (a hit of this page)."},
+    "rank": {"type": "integer", "minimum": 1},
+    "text": {"type": "string"},
+    "html": {"type": "string", "description": "HTML-escaped, query terms wrapped in <mark>."},
+    "document": _ANSWER_DOCUMENT,
+}
+_BEST_ANSWER = {
+    "type": ["object", "null"],
+    "description": "The sentence of this page that answers the question best, with its sources numbered from 1 "
+                   "(1 is the answer's own document); null when the question is no question, the page is not "
+                   "the first by relevance, or no sentence answers with confidence (search/best_answer.py).",
+    "required": ["id", "rank", "text", "html", "document", "named", "sources"],
+    "additionalProperties": False,
+    "properties": {
+        **_ANSWER_SENTENCE,
+        "named": {"type": "boolean", "description": "The answer comes from the document the question names by "
+                                                    "identifier (shown in place of its best-match card)."},
+        "sources": {
+            "type": "array", "minItems": 1, "maxItems": 4,
+            "items": {"type": "object", "required": ["number", "id", "rank", "text", "html", "document"],
+                      "additionalProperties": False,
+                      "properties": {"number": {"type": "integer", "minimum": 1}, **_ANSWER_SENTENCE}},
+        },
+    },
+}
 _SEARCH = {
     "type": "object",
     "required": ["log_id", "query", "total", "all_words", "incomplete", "pages", "hits", "query_coins", "insight",
-                 "did_you_mean", "corrected_query", "timings_ms", "cached", "index_version", "ranker"],
+                 "did_you_mean", "corrected_query", "timings_ms", "cached", "index_version", "ranker", "groups",
+                 "best_answer"],
     "additionalProperties": False,
     "properties": {
         "log_id": {"type": "string", "description": "Id of this search's log: send it with clicks and votes. "
@@ -171,6 +223,9 @@ _SEARCH = {
                                                      "recent answers for the same index and ranker."},
         "index_version": {"type": "string"},
         "ranker": {"type": "string"},
+        "groups": {"type": "array", "items": {"$ref": "#/components/schemas/Group"},
+                   "description": "The hits arranged by document, in the order of each document's best hit."},
+        "best_answer": {"$ref": "#/components/schemas/BestAnswer"},
     },
 }
 _SUGGEST = {
@@ -340,6 +395,8 @@ DOCUMENT = {
             "Coin": _COIN,
             "ContextSentence": _CONTEXT_SENTENCE,
             "Hit": _HIT,
+            "Group": _GROUP,
+            "BestAnswer": _BEST_ANSWER,
             "Insight": _INSIGHT,
             "SearchResponse": _SEARCH,
             "Suggestions": _SUGGEST,

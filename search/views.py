@@ -19,7 +19,10 @@ from .document_blocks import build_blocks, table_of_contents
 from .models import Document, IndexBuild
 from .nlp import identifiers
 from .nlp.coins import COIN_BY_SLUG, COINS
+from .grouping import cards
+from .key_terms import readable_key_terms
 from .query import MAX_QUERY_CHARS, InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
+from .result_page import layout
 from .site_stats import corpus_stats, summarize, surface_forms
 from .source_status import sources_status
 
@@ -32,6 +35,7 @@ EXAMPLE_QUESTIONS = [
     "what is a Lightning Network payment channel",
     "Hamster Kombat HMSTR airdrop",
 ]
+KEY_TERMS = 12  # shown on a document page, after readable_key_terms drops the noise
 INDEX_BUILDING = "The search index is being built. Please try again in a minute."
 
 # The markup of one hit is written once (search/_hit.html); the page's JavaScript clones this
@@ -106,6 +110,7 @@ def search_page(request):
     response = run_search(index, search)
     log_id = search_log_record(request=request, response=response, interface="web")
     hits = [{**hit, "coin_badges": _coin_badges(hit["coins"])} for hit in response.hits]
+    reading = layout(response)  # document groups and the best answer (search/result_page.py)
     query_coins = [
         {**coin, "url": _search_url(search, coin=[coin["slug"]], page=1), "active": coin["slug"] in search.coins}
         for coin in _coin_badges(response.query_coins)
@@ -116,6 +121,8 @@ def search_page(request):
         **context,
         "response": response,
         "hits": hits,
+        "cards": cards(reading["groups"], hits),
+        "best_answer": reading["best_answer"],
         "log_id": log_id,
         "insight": summarize(response.hits),
         "query_coins": query_coins,
@@ -150,7 +157,7 @@ def document_page(request, doc_id: int):
     sentences = [{**sentence_info(index, sid), "role": index.role_of(sid),
                   "coin_badges": _coin_badges(index.sentence_coins(sid))} for sid in sentence_ids]
     blocks = build_blocks(sentences)
-    key_terms = [term for term, _ in index.document_key_terms(doc)]
+    key_terms = [term for term, _ in index.document_key_terms(doc, limit=3 * KEY_TERMS)]
     words = surface_forms(index, key_terms, sentence_ids)
     record = Document.objects.filter(pk=doc_id).values("authors", "status", "license", "meta", "updated_at").first() or {}
     meta = record.get("meta") or {}
@@ -176,7 +183,7 @@ def document_page(request, doc_id: int):
         "toc": table_of_contents(blocks),
         "back_url": _back_to_results(request),
         "summary": summarize(sentences),
-        "key_terms": [words[t] for t in key_terms],
+        "key_terms": readable_key_terms([words[t] for t in key_terms], limit=KEY_TERMS),
         "highlight_id": int(hit) if hit.isdigit() else None,
     })
 

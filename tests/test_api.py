@@ -38,7 +38,7 @@ def site(index_dir):
 def test_search_keeps_its_fields_and_adds_a_page_insight(client, site):
     body = client.get("/api/search", {"q": "validators ether"}).json()
     assert set(body) == {"log_id", "query", "total", "all_words", "incomplete", "pages", "hits", "query_coins", "insight", "did_you_mean",
-                         "corrected_query", "timings_ms", "cached", "index_version", "ranker"}
+                         "corrected_query", "timings_ms", "cached", "index_version", "ranker", "groups", "best_answer"}
     assert body["query_coins"] == [{"slug": "ethereum", "name": "Ethereum"}]
     insight = body["insight"]
     assert insight["count"] == len(body["hits"])

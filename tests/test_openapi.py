@@ -70,6 +70,13 @@ def test_search_200(client, site, spec, params):
     assert check(spec, client.get("/api/search", params), request_too=True).status_code == 200
 
 
+def test_search_200_with_groups_and_a_best_answer(client, site, spec):
+    response = check(spec, client.get("/api/search", {"q": "why are validators who cheat slashed"}), request_too=True)
+    body = response.json()
+    assert body["best_answer"] and body["best_answer"]["sources"][0]["number"] == 1
+    assert [i for group in body["groups"] for i in group["hits"] + group["folded"]] != []
+
+
 @pytest.mark.parametrize("params", [{}, {"q": "x" * 501}, {"q": "a", "page": "0"}, {"q": "a", "coin": "nope"},
                                     {"q": "a", "from": "2024-02-30"}, {"q": "a", "sort": "best"},
                                     {"q": "a", "explain": "maybe"}])

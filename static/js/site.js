@@ -2,6 +2,8 @@
  * - search boxes with data-suggest get completions (GET /api/suggest) in their <datalist>;
  * - the search page updates results as you type (GET /api/search, the last word as a prefix) and
  *   keeps the URL in step: typing replaces the history entry, a filter change adds one (Back undoes it);
+ *   the results are the API's document groups and best answer, in the server's own markup;
+ * - "Why this result" fetches the score parts when first opened (explain=1), not on every keystroke;
  * - clicks on results and 👍/👎 votes go to POST /api/feedback;
  * - keyboard: "/" search box, j/k or ↓/↑ move between results, Enter opens one.
  */
@@ -68,9 +70,11 @@
   function setUpFeedback(results) {
     results.addEventListener("click", function (event) {
       var hit = event.target.closest(".hit");
-      if (!hit) return;
       var link = event.target.closest("a.result-link");
-      if (link) { sendFeedback(results, hit.dataset.hitId, { action: "click" }).catch(function () {}); return; }
+      // A link names its own sentence (a card's other sentences, the best answer's sources).
+      var linked = link && (link.dataset.hitId || (hit && hit.dataset.hitId));
+      if (linked) { sendFeedback(results, linked, { action: "click" }).catch(function () {}); return; }
+      if (!hit) return;
       var button = event.target.closest(".vote-button");
       if (!button) return;
       var group = button.closest(".vote"), status = group.querySelector(".vote-status");
@@ -111,6 +115,51 @@
     });
   }
 
+  /* --- why this result, on demand ----------------------------------------------------------- */
+
+  // The score parts of this page's hits, asked for once per page when a "Why this result" is first
+  // opened: the same search again with explain=1 (marked as the page's own request, so it is kept
+  // apart from the visitors' questions in the metrics).
+  function setUpExplanations(results, form) {
+    var loading = null;
+    function fill(parts, explain) {
+      parts.replaceChildren.apply(parts, Object.keys(explain).map(function (name) {
+        var div = document.createElement("div"), dt = document.createElement("dt"), dd = document.createElement("dd");
+        dt.textContent = name; dd.textContent = String(explain[name]);
+        div.append(dt, dd);
+        return div;
+      }));
+    }
+    results.addEventListener("toggle", function (event) {
+      var why = event.target;
+      if (!why.classList || !why.classList.contains("why") || !why.open || why.dataset.loaded) return;
+      if (why.querySelector(".why-parts").children.length) { why.dataset.loaded = "1"; return; }  // sent with the page
+      var api = new URLSearchParams(results.dataset.apiQuery || location.search.slice(1));
+      if (!api.get("q")) return;
+      api.set("explain", "1");
+      var key = api.toString();
+      if (!loading || loading.key !== key) {
+        loading = { key: key, answer: fetch(form.dataset.api + "?" + api, { headers: { Accept: "application/json", "X-Live-Search": "1" } })
+          .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); }) };
+      }
+      var status = why.querySelector(".why-link") || document.createElement("p");
+      status.className = "why-link";
+      status.textContent = "Loading\u2026";
+      why.append(status);
+      loading.answer.then(function (body) {
+        results.querySelectorAll("#hits > .hit").forEach(function (card) {
+          var hit = body.hits.filter(function (h) { return String(h.id) === card.dataset.hitId; })[0];
+          var box = card.querySelector(".why");
+          if (!hit || !hit.explain || box.dataset.loaded) return;
+          fill(box.querySelector(".why-parts"), hit.explain);
+          box.dataset.loaded = "1";
+          box.querySelectorAll(".why-link").forEach(function (el) { el.remove(); });
+        });
+        if (!why.dataset.loaded) status.textContent = "The parts of this score are not available any more.";
+      }).catch(function () { status.textContent = "Could not load the parts of this score."; });
+    }, true);  // toggle does not bubble
+  }
+
   /* --- results as you type ---------------------------------------------------------------- */
 
   function setUpLiveSearch(form, results) {
@@ -128,6 +177,7 @@
 
     function clearPage() {
       list.replaceChildren();
+      document.getElementById("best-answer").hidden = true;
       results.querySelectorAll(".spelling").forEach(function (el) { el.hidden = true; });
       document.getElementById("summary").textContent = "";
       document.getElementById("query-coins").hidden = true;
@@ -141,18 +191,22 @@
       if (el) el.setAttribute("aria-invalid", "true");
     }
 
-    function fillHit(hit) {
-      var node = hitTemplate.content.firstElementChild.cloneNode(true), doc = hit.document;
+    // One document's card (templates/search/_hit.html): its lead hit with a little context, its
+    // other sentences on this page, and a link for the rest (group: search/grouping.py).
+    function fillCard(group, byId) {
+      var hit = byId[group.hits[0]], doc = hit.document;
+      var node = hitTemplate.content.firstElementChild.cloneNode(true);
       var titleId = "hit-" + hit.id + "-title";
       node.dataset.hitId = hit.id;
+      node.dataset.docId = doc.id;
       node.setAttribute("aria-labelledby", titleId);
       var text = node.querySelector(".hit-text");
       text.replaceChildren();
-      hit.context_before.forEach(function (c) { text.append(span("context", c.text), " "); });
+      if (group.before) text.append(span("context", group.before), " ");
       var match = span("match", "");
       match.innerHTML = hit.html; /* escaped by the server; only <mark> tags */
       text.append(match);
-      hit.context_after.forEach(function (c) { text.append(" ", span("context", c.text)); });
+      if (group.after) text.append(" ", span("context", group.after));
       var title = node.querySelector(".hit-title");
       title.id = titleId;
       var head = title.querySelector(".doc-link");
@@ -164,29 +218,32 @@
       source.hidden = !doc.url;
       if (doc.url) source.href = doc.url; else source.removeAttribute("href");
       source.setAttribute("aria-label", "Original source of " + doc.title + " (leaves CryptoSights)");
-      node.classList.toggle("best-match", !!hit.best_match);
-      node.querySelector(".best-match-label").hidden = !hit.best_match;
-      var more = node.querySelector(".best-match-more");
-      more.hidden = !(hit.best_match_sentences || []).length;
-      more.replaceChildren.apply(more, (hit.best_match_sentences || []).map(function (s) {
-        var li = document.createElement("li"), link = document.createElement("a");
-        link.href = docHref(doc.id, s.id);
-        link.innerHTML = s.html; /* escaped by the server; only <mark> tags */
+      node.classList.toggle("best-match", !!group.best_match);
+      node.querySelector(".best-match-label").hidden = !group.best_match;
+      var more = node.querySelector(".hit-more");
+      var items = group.hits.slice(1).map(function (id) {
+        var li = document.createElement("li"), link = sentenceLink(doc.id, id);
+        link.innerHTML = byId[id].html; /* escaped by the server; only <mark> tags */
         li.append(link);
         return li;
-      }));
+      });
+      if (group.folded.length) {
+        var li = document.createElement("li"), link = sentenceLink(doc.id, group.folded[0]);
+        li.className = "hit-folded";
+        link.textContent = group.folded.length + " more in this document";
+        li.append(link);
+        items.push(li);
+      }
+      more.replaceChildren.apply(more, items);
+      more.hidden = !items.length;
       var also = node.querySelector(".also-in");
       also.hidden = !hit.also_in;
       also.textContent = "also in " + hit.also_in + " other document" + (hit.also_in === 1 ? "" : "s");
-      var why = node.querySelector(".why"), parts = node.querySelector(".why-parts");
-      why.hidden = !hit.explain;
+      // "Why this result": the parts are fetched when it is first opened (setUpExplanations).
+      var why = node.querySelector(".why");
+      why.hidden = false;
       why.querySelectorAll(".why-link").forEach(function (el) { el.remove(); });
-      parts.replaceChildren.apply(parts, Object.keys(hit.explain || {}).map(function (name) {
-        var div = document.createElement("div"), dt = document.createElement("dt"), dd = document.createElement("dd");
-        dt.textContent = name; dd.textContent = String(hit.explain[name]);
-        div.append(dt, dd);
-        return div;
-      }));
+      why.querySelector(".why-parts").replaceChildren();
       node.querySelector(".hit-source").textContent = doc.source;
       var date = node.querySelector(".hit-date");
       date.hidden = !doc.date;
@@ -204,6 +261,44 @@
       sentiment.hidden = !hit.sentiment.shown;  // tone only for news and opinion prose
       node.querySelector(".vote").hidden = false;
       return node;
+    }
+
+    // The best answer (templates/search/_best_answer.html; search/best_answer.py chooses it).
+    function fillAnswer(answer) {
+      var box = document.getElementById("best-answer");
+      box.hidden = !answer;
+      if (!answer) return;
+      box.querySelector(".best-answer-named").hidden = !answer.named;
+      box.querySelector(".answer-text").innerHTML = answer.html; /* escaped by the server; only <mark> tags */
+      var cites = box.querySelector(".answer-cites"), list = box.querySelector(".answer-sources");
+      cites.replaceChildren();
+      list.replaceChildren.apply(list, answer.sources.map(function (s) {
+        var cite = sentenceLink(s.document.id, s.id);
+        cite.className = "cite result-link";
+        cite.textContent = "[" + s.number + "]";
+        cite.setAttribute("aria-label", "Source " + s.number + ": " + s.document.title);
+        cites.append(" ", cite);
+        var li = document.createElement("li"), link = sentenceLink(s.document.id, s.id);
+        link.className = "answer-source result-link";
+        var ident = span("hit-ident", (s.document.identifiers || []).join(" \u00b7 "));
+        link.append(span("cite-number", "[" + s.number + "]"), " ", ident,
+                    (s.document.identifiers || []).length ? " " : "", span("source-title", s.document.title));
+        li.append(link);
+        if (s.number > 1) {
+          var quote = span("source-quote", "");
+          quote.innerHTML = s.html; /* escaped by the server; only <mark> tags */
+          li.append(" ", quote);
+        }
+        return li;
+      }));
+    }
+
+    function sentenceLink(docId, sentenceId) {
+      var link = document.createElement("a");
+      link.className = "result-link";
+      link.dataset.hitId = sentenceId;
+      link.href = docHref(docId, sentenceId);
+      return link;
     }
 
     // The document page, with the way back to these results (the address bar holds them by now).
@@ -271,7 +366,10 @@
       chips.hidden = !chips.children.length;
 
       list.start = data.hits.length ? data.hits[0].rank : 1;
-      list.replaceChildren.apply(list, data.hits.map(fillHit));
+      var byId = {};
+      data.hits.forEach(function (hit) { byId[hit.id] = hit; });
+      list.replaceChildren.apply(list, data.groups.map(function (group) { return fillCard(group, byId); }));
+      fillAnswer(data.best_answer);
 
       var pager = document.getElementById("pager"), page = data.query.page;
       pager.hidden = data.pages < 2;
@@ -336,7 +434,7 @@
       controller = new AbortController();
       var api = new URLSearchParams(params);
       if (how === "type" && !/\s$/.test(input.value)) api.set("prefix", "1");  // the last word is still being typed
-      api.set("explain", "1"); /* the page shows "why this result" */
+      results.dataset.apiQuery = api.toString();  // what "Why this result" asks again, with explain=1
       fetch(form.dataset.api + "?" + api, { signal: controller.signal, headers: { Accept: "application/json", "X-Live-Search": "1" } })
         .then(function (r) {
           return r.json().then(function (body) { return { status: r.status, body: body }; });
@@ -375,6 +473,8 @@
     if (!results) return;
     if (results.dataset.logId) results.querySelectorAll(".vote").forEach(function (v) { v.hidden = false; });
     setUpFeedback(results);
+    var searchForm = document.getElementById("search-form");
+    if (searchForm && searchForm.dataset.api) setUpExplanations(results, searchForm);
     var form = document.getElementById("search-form");
     if (form && form.dataset.api) setUpLiveSearch(form, results);
   });
