@@ -30,7 +30,8 @@ from ..nlp.analyzer import ANALYZER_VERSION, analyze
 from ..nlp.roles import NAMES as ROLE_NAMES
 from . import artifact, fusion
 from .allocator import tune_malloc
-from .build import NO_DATE, bm25_weights, term_hash
+from .bm25 import bm25_weights
+from .schema import NO_DATE, term_hash
 
 EPOCH = date(1970, 1, 1)
 TERM_CACHE_SIZE = 20_000
