@@ -24,7 +24,7 @@ import numpy as np
 from ..nlp.roles import NAMES as ROLE_NAMES
 from . import fusion
 from .bm25 import B, K1, bm25_weights, document_k1_b, reweigh
-from .reader import IndexReader, role_name
+from .reader import IndexReader
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ class Scoring(IndexReader):
                 continue
             explained = {name: round(float(values[at]), 4) for name, values in parts.items()}
             explained["boost_factor"] = round(float(boost[at]), 4) if boost is not None else 1.0
-            explained["role"] = role_name(int(self.sent_role[sid]))
+            explained["role"] = self.role_of(sid)
             explained["total"] = round(float(total[at]), 4)
             out[sid] = explained
         return out
