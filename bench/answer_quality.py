@@ -59,7 +59,7 @@ def main() -> None:
                         help="evaluate the new default with these changes only (repeatable)")
     args = parser.parse_args()
     index = shared_index(rebuild=args.rebuild, starter=args.starter)
-    index.spelling_ready(wait=True)
+    index.spelling.ready(wait=True)
     qrels = load_qrels(args.qrels, splits=[args.split] if args.split else None)
     rows = variants()
     if args.set:

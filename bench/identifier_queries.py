@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     index = shared_index(rebuild=args.rebuild)
     ranker = PREVIOUS_DEFAULT if args.baseline else DEFAULT
-    index.spelling_ready(wait=True)
+    index.spelling.ready(wait=True)
     results: dict[str, list[bool]] = {"bare": [], "question": []}
     misses = []
     documents = 0

@@ -71,7 +71,7 @@ class IndexHolder:
             log.error("%s; still serving %s", self.load_error, self._index.version if self._index else "nothing")
             return
         if self._index is not None:
-            gc.unfreeze()  # let the collector reach the old index again (see Index._build_spelling)
+            gc.unfreeze()  # let the collector reach the old index again (see SpellingDictionary._build)
         self._index, self._failed_version, self.load_error = index, None, ""
         log.info("now serving index version %s", version)
 

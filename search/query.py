@@ -420,7 +420,7 @@ def run_search(index: Index, request: SearchRequest, *, ranker: RankerConfig | N
     interleave = (challenger is not None and request.page == 1 and request.sort == "relevance"
                   and rng.random() < interleave_share)
     # An answer is reused only when it was complete: with spelling on, once the dictionary is loaded.
-    cacheable = serving and not interleave and (not ranker.spelling or index.spelling_ready())
+    cacheable = serving and not interleave and (not ranker.spelling or index.spelling.ready())
     owner, key = (index, ranker), (request, page_size)
     cached = result_cache().get(owner, key) if cacheable else None
     if cached is not None:

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field, replace
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from .index.bm25 import B, K1
 from .index.engine import RankParams
 from .nlp.analyzer import analyze
 from .nlp.coins import COINS
@@ -46,8 +47,8 @@ RANKER_CHECK_SECONDS = 5
 @dataclass(frozen=True)
 class RankerConfig:
     name: str
-    k1: float = 1.5
-    b: float = 0.75
+    k1: float = K1
+    b: float = B
     title_weight: float = 0.0
     alias_weight: float = 0.0
     spelling: bool = False

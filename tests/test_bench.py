@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from bench import corpora, http_load, run
-from search.index import build
+from search.index import assembly, bm25, chunk_analysis
 from search.index.build import build_index
 from search.index.engine import Index, RankParams
+from search.nlp.sentences import params_to_json, train_punkt
 from search.nlp.sentiment import sentiment_score
 
 
@@ -69,13 +70,13 @@ def test_http_helpers_write_ingestable_corpus_and_rotating_script(tmp_path):
 
 
 def test_sentiment_shortcut_is_exact():
-    build._init_worker(build.params_to_json(build.train_punkt(["x"])))
+    chunk_analysis._init_worker(params_to_json(train_punkt(["x"])))
     texts = [d.text for d in corpora.starter_records()]
-    sentences = [s for text in texts for s in build._splitter.iter_split(text)]
+    sentences = [s for text in texts for s in chunk_analysis._splitter.iter_split(text)]
     sentences += ["No problem at all.", "This is NOT good :(", "Great 🚀 launch", "kind of bad", "rug-pull!"]
-    shortcut = sum(1 for s in sentences if s.isascii() and build._sentence_sentiment(s) == 0.0)
+    shortcut = sum(1 for s in sentences if s.isascii() and chunk_analysis._sentence_sentiment(s) == 0.0)
     assert shortcut > 0
-    assert [build._sentence_sentiment(s) for s in sentences] == [sentiment_score(s) for s in sentences]
+    assert [chunk_analysis._sentence_sentiment(s) for s in sentences] == [sentiment_score(s) for s in sentences]
 
 
 def test_chunked_counting_sort_equals_one_sort():
@@ -92,8 +93,8 @@ def test_chunked_counting_sort_equals_one_sort():
         for part, values in zip(plain, (terms, rows, tfs)):
             part.append(values)
     new_id = rng.permutation(n_terms).astype(np.int32)
-    expected = build._csc(new_id[np.concatenate(plain[0])], np.concatenate(plain[1]), np.concatenate(plain[2]), n_terms)
-    got = build._csc_from_chunks(chunks, new_id, n_terms)
+    expected = assembly.csc(new_id[np.concatenate(plain[0])], np.concatenate(plain[1]), np.concatenate(plain[2]), n_terms)
+    got = assembly.csc_from_chunks(chunks, new_id, n_terms)
     for a, b in zip(expected, got):
         assert np.array_equal(a, b)
 
@@ -129,8 +130,8 @@ def test_weights_for_other_k1_and_b_equal_build_formula_bit_for_bit(tmp_path):
     for tid in range(0, len(index.term_hash), 7):
         start, end = int(index.post_ptr[tid]), int(index.post_ptr[tid + 1])
         for k1, b in ((0.9, 0.5), (1.2, 0.3), (2.0, 1.0)):
-            expected = build.bm25_weights(float(index.term_idf[tid]), index.post_tf[start:end],
-                                          index.sent_len[index.post_sent[start:end]], index.avgdl, k1, b)
+            expected = bm25.bm25_weights(float(index.term_idf[tid]), index.post_tf[start:end],
+                                         index.sent_len[index.post_sent[start:end]], index.avgdl, k1, b)
             got = index._weights(start, end, tid, RankParams(k1=k1, b=b))
             assert np.array_equal(got, expected)
 

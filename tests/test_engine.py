@@ -79,7 +79,7 @@ def test_at_most_two_hits_per_document_on_a_page(tmp_path):
 
 
 def test_surplus_hits_wait_for_a_later_page_and_fill_it_when_nothing_else_is_left():
-    from search.index.engine import _paged_with_cap
+    from search.index.selection import _paged_with_cap
 
     docs = np.array([0, 0, 0, 0, 1, 1, 2])
     assert _paged_with_cap(docs, 1, 3, 6).tolist() == [0, 4, 6, 1, 2, 5]

@@ -50,11 +50,11 @@ def test_a_running_process_swaps_to_a_new_version_without_restart(index_dir):
 
 def test_a_replaced_version_is_released_even_after_its_objects_were_frozen(index_dir):
     # Building the spelling dictionary freezes long-lived objects out of the collector's reach
-    # (Index._build_spelling); a swapped-out index must still be freed, maps and all.
+    # (SpellingDictionary._build); a swapped-out index must still be freed, maps and all.
     _store("Bitcoin miners secure the network.")
     reindex()
     old = get_index()
-    assert old.spelling_ready(wait=True) and gc.get_freeze_count() > 0
+    assert old.spelling.ready(wait=True) and gc.get_freeze_count() > 0
     released = weakref.ref(old)
     del old
     _store("Bitcoin miners secure the network.", "Ethereum validators stake ether.")

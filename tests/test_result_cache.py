@@ -29,7 +29,7 @@ def site(index_dir, monkeypatch):
     _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
            "Miners burn electricity to find blocks. Miners are paid in newly minted coins.")
     build = reindex()
-    get_index().spelling_ready(wait=True)  # answers are cached once the spelling dictionary is loaded
+    get_index().spelling.ready(wait=True)  # answers are cached once the spelling dictionary is loaded
     yield build
     holder.reset()
 

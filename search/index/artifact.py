@@ -1,5 +1,7 @@
 """The on-disk form of one index version: plain .npy arrays plus a manifest.json.
 
+What the arrays are is schema.py's table; this module stores, verifies and loads them.
+
 A version is the directory `<index dir>/<version>/`. It is written into a hidden temporary
 directory and renamed into place, so a half-written version is never visible under its name.
 Arrays are loaded with mmap_mode="r": every process that maps the same version shares one copy
@@ -19,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 3  # 2: surface-word dictionary (words, word_count); 3: identifiers, roles, duplicates, document postings, citations
+from .schema import FORMAT_VERSION
+
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".tmp-"
 

@@ -4,8 +4,9 @@ at build time from the sentence-level index (plain Python + numpy).
 Document postings: the sentence postings are grouped by term with sentence ids ascending, and a
 document's sentences are contiguous, so each (term, document) pair is one run of postings. Its
 term frequency is the run's sum; BM25 weights are computed over documents as "sentences" (with
-document lengths and a document-level idf that is never negative, document_idf). A query then scores whole documents by the same
-formula it scores sentences with, at the cost of the (far fewer) document postings.
+document lengths and a document-level idf that is never negative, bm25.document_idf). A query
+then scores whole documents by the same formula it scores sentences with, at the cost of the
+(far fewer) document postings.
 
 Duplicate groups: sentences whose analysed terms are identical (the same sentence, give or take
 punctuation, case, stop words and word endings) in several documents form one group; the
@@ -46,17 +47,6 @@ def document_postings(ptr: np.ndarray, post_sent: np.ndarray, post_tf: np.ndarra
     doc_ptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(np.bincount(run_term, minlength=n_terms), out=doc_ptr[1:])
     return doc_ptr, docs[starts].astype(np.int32), doc_tf
-
-
-def document_idf(df: np.ndarray, n: int) -> np.ndarray:
-    """idf over documents, never negative: ln(1 + (N - df + 0.5) / (df + 0.5)) (Lucene's form).
-
-    rank-bm25's idf goes negative for a term in more than half of the documents, and its epsilon
-    floor stays negative when most terms are that common (a handful of similar documents):
-    evidence that would then count against a document for matching. Sentences keep rank-bm25's
-    idf (the parity test); documents are only evidence added to it.
-    """
-    return np.log1p((n - df + 0.5) / (df + 0.5)) * (df > 0)
 
 
 def section_ends(sent_section: np.ndarray) -> np.ndarray:
