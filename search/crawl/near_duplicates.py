@@ -1,15 +1,15 @@
 """Near-duplicate detection: MinHash signatures of word 3-gram sets, with an LSH index.
 
 Two texts are near-identical when the Jaccard similarity of their sets of word 3-grams
-(shingles) is at least `SIMILARITY` — a syndicated copy with another headline, a byline and an
-"originally published at" line scores about 0.95; different articles on the same topic score
-below 0.1. A MinHash signature (Broder 1997) estimates that similarity from `NUM_PERM` numbers
+(shingles) is at least `SIMILARITY`: a syndicated copy with another headline, a byline and an
+"originally published at" line scores far above it, different articles on the same topic far
+below (figures: docs/crawling.md). A MinHash signature (Broder 1997) estimates that similarity from `NUM_PERM` numbers
 per text, small enough to keep per page; an LSH index (bands of signature rows) finds the
 candidates without comparing against every known page.
 
-Why MinHash and not SimHash: measured on the starter articles (~730 words), a copy with one
-added line moved a 64-bit SimHash by up to 9 bits, well past the usual 3-bit threshold, so
-SimHash would miss ordinary syndicated copies unless its threshold came close to chance level.
+Why MinHash and not SimHash: a copy with one added line moved a 64-bit SimHash well past the
+usual threshold (docs/crawling.md), so SimHash would miss ordinary syndicated copies unless its
+threshold came close to chance level.
 Why not a library: datasketch implements the same scheme but brings scipy (tens of MB) into the
 image for this alone; `simhash` on PyPI has had no release since 2022. The scheme below is
 datasketch's (universal hashing modulo the Mersenne prime 2^61-1 over 32-bit shingle hashes) in

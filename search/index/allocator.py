@@ -5,7 +5,7 @@ postings, sort keys, scores) and frees them when it returns. With glibc's defaul
 of such arrays goes back to the kernel when they are freed: either they came from their own mmap,
 or the free space at the heap's top rose above the trim threshold (twice the largest array freed
 so far). The next query then takes a page fault on every 4 KiB page of its new arrays. At 1M
-sentences that was 35-45% of the heavy queries' time (p95 3.1 -> 1.8 ms, bench/run.py).
+sentences that was a large share of the heavy queries' time (figures: docs/benchmarks.md).
 
 Raising both thresholds keeps arrays below MMAP_THRESHOLD on the heap and keeps up to
 TRIM_THRESHOLD of freed memory for the next query. The price is that a process keeps what its
@@ -14,9 +14,9 @@ largest queries needed, like any allocator's cache. Arrays larger than MMAP_THRE
 
 By default glibc also gives each thread that allocates its own arena (heap), so a gunicorn
 worker with two threads kept that memory twice over, plus fragments in each arena. One arena
-is enough when a lock (the GIL) already serialises the threads. Measured at 1M sentences under
-load: worker USS 152-154 MB with an arena per thread, 136-137 MB with one, at the same
-throughput. gunicorn's post_fork hook applies this before a worker starts its threads.
+is enough when a lock (the GIL) already serialises the threads, and keeps a worker smaller at
+the same throughput (docs/benchmarks.md). gunicorn's post_fork hook applies this before a
+worker starts its threads.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ class SpellingDictionary:
         words = self._words
         self._corrector = SpellingCorrector(zip((words[i] for i in range(len(words))), self._counts))
         # The dictionary is millions of long-lived objects that Python's full garbage collections
-        # would walk again and again (pauses of ~200 ms measured under load). Freeze everything
+        # would walk again and again (long pauses under load: docs/benchmarks.md). Freeze everything
         # alive now out of their reach; objects freed later are still freed by reference counting.
         # Whoever swaps the index out unfreezes (search/active_index.py).
         gc.freeze()
