@@ -33,6 +33,7 @@ OFF = {  # how each component is turned off
     "authority": {"authority_weight": 0.0},
     "title": {"title_weight": 0.0},
     "semantic": {"semantic_weight": 0.0},
+    "settled": {"settled_weight": 0.0},
 }
 
 

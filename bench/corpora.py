@@ -60,7 +60,8 @@ def shared_records(limit: int | None = None) -> list[DocRecord]:
                 break
             d = json.loads(line)
             published = date.fromisoformat(d["published"]) if d.get("published") else None
-            records.append(DocRecord(i + 1, d["id"], d["title"], d["url"], d["source"], published, d["text"]))
+            records.append(DocRecord(i + 1, d["id"], d["title"], d["url"], d["source"], published, d["text"],
+                                     status=d.get("status") or ""))
     return records
 
 

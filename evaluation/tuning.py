@@ -37,7 +37,8 @@ SEARCH_SPACE = {
     "authority_weight": [0.0, 0.5, 1.0],
     "section_weight": [0.0, 0.1, 0.3],
     "role_weight": [0.2, 0.5, 1.0],
-    "semantic_weight": [0.0, 8.0, 16.0, 24.0, 32.0],
+    "semantic_weight": [0.0, 8.0, 12.0, 16.0, 24.0, 32.0],
+    "settled_weight": [0.0, 1.0, 3.0, 6.0],
 }
 
 Scorer = Callable[[RankerConfig, dict[str, dict[str, int]]], dict[str, float]]  # -> per-query MRR@10

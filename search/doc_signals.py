@@ -23,15 +23,20 @@ import numpy as np
 log = logging.getLogger(__name__)
 Provider = Callable[[object, str], "np.ndarray | None"]
 _providers: dict[str, Provider] = {}
+_priors: set[str] = set()  # signals that are the same for every query: they re-rank, never add candidates
 EXTRA_DOCS = 5
 
 
-def register(name: str, provider: Provider) -> None:
+def register(name: str, provider: Provider, *, prior: bool = False) -> None:
+    """`prior`: the provider scores documents whatever the query (e.g. their status), so its best
+    documents are no answer to anything and never become candidates of their own."""
     _providers[name] = provider
+    (_priors.add if prior else _priors.discard)(name)
 
 
 def unregister(name: str) -> None:
     _providers.pop(name, None)
+    _priors.discard(name)
 
 
 def signals_for(index, query: str, ranker) -> dict[str, np.ndarray]:
@@ -52,9 +57,11 @@ def signals_for(index, query: str, ranker) -> dict[str, np.ndarray]:
 
 
 def extra_documents(signals: dict[str, np.ndarray], per_signal: int = EXTRA_DOCS) -> tuple[int, ...]:
-    """The best `per_signal` documents (score > 0) of each signal, in order, without repeats."""
+    """The best `per_signal` documents (score > 0) of each signal but the priors, in order, without repeats."""
     found: dict[int, None] = {}
-    for scores in signals.values():
+    for name, scores in signals.items():
+        if name in _priors:
+            continue
         top = min(per_signal, len(scores))
         if top <= 0:
             continue
@@ -66,9 +73,11 @@ def extra_documents(signals: dict[str, np.ndarray], per_signal: int = EXTRA_DOCS
 
 
 def _register_built_in() -> None:
+    from . import doc_status
     from .semantic.signal import NAME, semantic_scores
 
     register(NAME, semantic_scores)
+    register(doc_status.NAME, doc_status.settled_scores, prior=True)
 
 
 _register_built_in()

@@ -87,9 +87,10 @@ def _database_build_lock(*, wait: bool):
 
 def document_records() -> list[DocRecord]:
     rows = Document.objects.select_related("source").order_by("id").values_list(
-        "id", "external_id", "title", "url", "source__name", "published", "text", "source__coins", "source__kind"
+        "id", "external_id", "title", "url", "source__name", "published", "text", "source__coins", "source__kind",
+        "status",
     )
-    return [DocRecord(*row[:7], tuple(row[7] or ()), row[8]) for row in rows.iterator(chunk_size=500)]
+    return [DocRecord(*row[:7], tuple(row[7] or ()), row[8], row[9]) for row in rows.iterator(chunk_size=500)]
 
 
 def reindex(*, activate: bool = True, workers: int | None = None, progress=None) -> IndexBuild:

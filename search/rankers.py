@@ -64,6 +64,7 @@ class RankerConfig:
     identifier_min_share: float = 1.0  # see query_identifiers.named_specs
     collapse_duplicates: bool = False
     semantic_weight: float = 0.0  # the "semantic" document signal (search/semantic/signal.py)
+    settled_weight: float = 0.0  # the "settled" document signal: not a draft (search/doc_status.py)
     signal_weights: dict = field(default_factory=dict, hash=False, compare=False)  # signal name -> weight
     expansions: dict = field(default_factory=dict, hash=False, compare=False)
     boosts: dict = field(default_factory=dict, hash=False, compare=False)  # query -> {doc slug: grade}
@@ -82,10 +83,12 @@ class RankerConfig:
     @property
     def document_signal_weights(self) -> dict[str, float]:
         """Weight of each named document signal: signal_weights, with semantic_weight as "semantic"
-        (a scalar field, so the tuner can search it)."""
+        and settled_weight as "settled" (scalar fields, so the tuner can search them)."""
         weights = dict(self.signal_weights)
         if self.semantic_weight:
             weights["semantic"] = self.semantic_weight
+        if self.settled_weight:
+            weights["settled"] = self.settled_weight
         return weights
 
     def params_json(self) -> dict:
@@ -139,11 +142,12 @@ PREVIOUS_DEFAULT = RankerConfig(
     min_terms=3,
 )
 # The same, plus identifiers named in the query, sentence roles, duplicate collapsing,
-# whole-document evidence and the semantic document signal (weights chosen on the known-item dev
-# set and the question set's dev half: see the README).
+# whole-document evidence, the semantic document signal and settled documents before drafts
+# (weights chosen on the known-item dev set and the question set's dev half: docs/quality.md).
 DEFAULT = PREVIOUS_DEFAULT.with_changes(
-    name="bm25-answers-v2", identifier_weight=1000.0, role_weight=0.5, section_weight=0.1, doc_weight=1.0,
+    name="bm25-answers-v3", identifier_weight=1000.0, role_weight=0.5, section_weight=0.1, doc_weight=1.0,
     doc_k1=3.0, doc_b=0.75, authority_weight=0.5, collapse_duplicates=True, semantic_weight=12.0,
+    settled_weight=4.0,
 )
 
 

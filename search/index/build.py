@@ -21,6 +21,7 @@ from datetime import date, datetime, timezone
 
 import numpy as np
 
+from .. import doc_status
 from ..nlp.analyzer import ANALYZER_VERSION
 from ..nlp.sentences import TRAINING_SAMPLE_CHARS, params_to_json, train_punkt
 from . import citations, schema
@@ -44,6 +45,7 @@ class DocRecord:
     text: str
     source_coins: tuple[str, ...] = ()  # coins the document's source is about: evidence for coin tags
     source_kind: str = ""  # the source's kind (search.models.Source.Kind): news and opinion get tone badges
+    status: str = ""  # lifecycle status of a specification (Final, Draft, ...): search/doc_status.py
 
 
 def new_version_name() -> str:
@@ -182,6 +184,8 @@ def build_index(
             "words": [word for word, _ in spelled],
         }, streamed=("sentences",))
         writer.text("punkt.json", punkt_json)
+        # Outside schema.py, like the semantic vectors: optional, a version without it loads as before.
+        writer.array(doc_status.ARRAY, doc_status.settled_flags(meta.statuses))
         timings["write"] = time.perf_counter() - clock
         # --- semantic document vectors (search/semantic): optional, timed apart --------------
         semantic = None

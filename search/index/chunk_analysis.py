@@ -141,6 +141,7 @@ class DocumentMeta:
         self.tone_sources: set[str] = set()
         self.identifiers: list[list[identifiers.Identifier]] = []
         self.required: list[list[int]] = []
+        self.statuses: list[str] = []
 
     def add(self, doc: DocRecord) -> None:
         own = identifiers.document_identifiers(doc.slug, doc.url, doc.title, doc.text[:identifiers.FRONT_MATTER_CHARS])
@@ -152,6 +153,7 @@ class DocumentMeta:
         self.urls.append(doc.url)
         self.sources.append(doc.source)
         self.dates.append(doc.published)
+        self.statuses.append(doc.status)
         if doc.source_kind in TONE_SOURCE_KINDS:
             self.tone_sources.add(doc.source)
 
