@@ -123,3 +123,24 @@ def test_the_page_and_the_api_share_answers_and_the_page_shows_cached_hits_in_fu
     assert "<mark>Validators</mark>" in again.content.decode()
     logs = QueryLog.objects.order_by("id")
     assert [log.results for log in logs] == [[[h["id"], h["document"]["id"]] for h in body["hits"]]] * 3
+
+
+def test_a_request_that_began_before_a_new_version_is_answered_but_not_cached(client, site):
+    old = get_index()
+    _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
+           "Miners burn electricity to find blocks. Miners are paid in newly minted coins.",
+           "Validators validate validators: a sentence about validators that ranks first.")
+    index_build()
+    stale = [run_search(old, SearchRequest(q="validators")) for _ in range(2)]
+    assert [a.cached for a in stale] == [False, False] and stale[0].index_version == old.version
+    fresh = _search(client, q="validators")
+    assert not fresh["cached"] and fresh["index_version"] != old.version and fresh["total"] == stale[0].total + 1
+
+
+def test_a_newer_generation_drops_the_cache_and_an_older_one_neither_reads_nor_fills_it():
+    cache = ResultCache(10)
+    cache.put(1, "q", "first answer")
+    assert cache.get(1, "q") == "first answer"
+    assert cache.get(2, "q") is None
+    cache.put(1, "q", "stale answer")
+    assert cache.get(1, "q") is None and cache.get(2, "q") is None
