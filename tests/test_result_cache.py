@@ -130,7 +130,7 @@ def test_a_request_that_began_before_a_new_version_is_answered_but_not_cached(cl
     _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
            "Miners burn electricity to find blocks. Miners are paid in newly minted coins.",
            "Validators validate validators: a sentence about validators that ranks first.")
-    index_build()
+    reindex()
     stale = [run_search(old, SearchRequest(q="validators")) for _ in range(2)]
     assert [a.cached for a in stale] == [False, False] and stale[0].index_version == old.version
     fresh = _search(client, q="validators")
