@@ -40,7 +40,7 @@ def gunicorn_write_error(sock, status_int: int, reason: str, mesg: str) -> None:
 
     hint = ""
     if status_int == 414:
-        from search.query import MAX_QUERY_CHARS  # here, not above: the gunicorn master imports this module
+        from search.search_request import MAX_QUERY_CHARS  # here, not above: the gunicorn master imports this module
 
         hint = f" (a search question may be at most {MAX_QUERY_CHARS} characters)"
     body = json.dumps({"error": f"{reason}: {mesg}{hint}" if mesg else reason}).encode()

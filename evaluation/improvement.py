@@ -15,9 +15,8 @@ import json
 
 from django.db import transaction
 
-from search.index.engine import Index
-from search.models import Document, Ranker
-from search.rankers import RankerConfig, holder, ranker_promote, ranker_save, ranker_set_challenger
+from search.services import (Index, RankerConfig, document_slugs, ranker_exists, ranker_promote, ranker_save,
+                             ranker_set_challenger, serving_rankers)
 
 from .interleaving import interleaving_outcome
 from .judgments import Impression, Interaction, JudgedPair, as_boosts, judgments_from_behaviour
@@ -31,7 +30,7 @@ SHOWN = (QueryLog.Interface.WEB, QueryLog.Interface.API, QueryLog.Interface.LIVE
 
 def behaviour_rows() -> tuple[list[Impression], list[Interaction]]:
     """First result pages (ranks 1-10) and what was clicked and voted on them."""
-    slugs = dict(Document.objects.values_list("id", "external_id"))
+    slugs = document_slugs()
     logs = QueryLog.objects.filter(interface__in=SHOWN, page=1).exclude(results=[])
     impressions = [
         Impression(log_id, query, session, client, tuple(slugs.get(doc, "") for _, doc in results))
@@ -93,7 +92,7 @@ def _versioned(config: RankerConfig, base: str) -> RankerConfig:
 
 
 def _save_and_promote(config: RankerConfig, origin: str) -> RankerConfig:
-    if not Ranker.objects.filter(name=config.name).exists():
+    if not ranker_exists(config.name):
         ranker_save(config, origin=origin)
     ranker_promote(config.name)
     return config
@@ -103,7 +102,7 @@ def ranker_tune(*, index: Index) -> TuningRun:
     """One run of the offline loop (the scheduled task and `manage.py tune`)."""
     pairs = judgments_refresh()
     qrels = qrels_all()
-    incumbent, _ = holder.current()
+    incumbent, _ = serving_rankers()
     boosts = boosts_current(pairs)
     unboosted = incumbent.with_changes(boosts={})
 
@@ -132,7 +131,7 @@ def ranker_tune(*, index: Index) -> TuningRun:
         run.reason += f" Feedback boosts refreshed: {sum(len(d) for d in boosts.values())} documents over {len(boosts)} queries."
     elif decision is not None and decision.best is not decision.incumbent and decision.gain > 0:
         challenger = _versioned(decision.best.config.with_changes(boosts=boosts), "challenger")
-        if not Ranker.objects.filter(name=challenger.name).exists():
+        if not ranker_exists(challenger.name):
             ranker_save(challenger, origin="tuning: promising, not yet significant")
         ranker_set_challenger(challenger.name)
         run.decision, run.promoted = TuningRun.Decision.CHALLENGER, challenger.name
@@ -145,7 +144,7 @@ def ranker_tune(*, index: Index) -> TuningRun:
 
 def interleaving_evaluate() -> TuningRun | None:
     """Judge the running interleaved comparison; promote or drop the challenger when it is decided."""
-    incumbent, challenger = holder.current()
+    incumbent, challenger = serving_rankers()
     if challenger is None:
         return None
     logs = QueryLog.objects.filter(interface__in=SHOWN, interleaving__b=challenger.name, interleaving__a=incumbent.name)

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.db import transaction
 
 from search import safe_json
-from search.query import MAX_QUERY_CHARS, normalize_query
+from search.services import MAX_QUERY_CHARS, normalize_query
 from .models import QueryLog
 
 LEGACY_COIN_SLUGS = {"hamstercoin": "hamster-kombat", "general crypto": ""}

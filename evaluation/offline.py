@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from search.index.engine import Index
-from search.query import MAX_QUERY_CHARS, SearchRequest, rank_request
-from search.rankers import RankerConfig
+from search.services import MAX_QUERY_CHARS, Index, RankerConfig, SearchRequest, rank_request
 
 from .metrics import OfflineResult, offline_metrics, reciprocal_rank
 

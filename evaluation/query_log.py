@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from search.query import MAX_QUERY_CHARS, normalize_query
+from search.services import MAX_QUERY_CHARS, normalize_query
 
 from . import identity
 from .timing import elapsed_ms

@@ -6,7 +6,7 @@ makes the same slip, as people do with hard words). They read the served page to
 position bias (the chance to look at rank r falls as 1/r^0.7), click the relevant document when
 they see it (and sometimes an irrelevant one), vote it helpful half of the time, and stop.
 
-The simulation drives the real code: the site's ranking (search.query.rank_request on the real
+The simulation drives the real code: the site's ranking (search.services.rank_request on the real
 index), the real judgment rules (judgments.py) and the real tuner (tuning.py). It writes
 nothing to the database.
 """
@@ -17,9 +17,8 @@ import random
 import string
 from dataclasses import dataclass, field
 
-from search.index.engine import Index
-from search.query import MAX_QUERY_CHARS, SearchRequest, normalize_query, rank_request
-from search.rankers import DEFAULT, RankerConfig
+from search.services import (DEFAULT, MAX_QUERY_CHARS, Index, RankerConfig, SearchRequest, normalize_query,
+                             rank_request)
 
 from .judgments import Impression, Interaction, as_boosts, as_qrels, judgments_from_behaviour
 from .offline import document_ranking, per_query_mrr

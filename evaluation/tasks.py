@@ -13,11 +13,11 @@ def logs_purge_task() -> str:
 
 
 def ranker_tune_task() -> str:
-    from search.active_index import get_index
+    from search.services import serving_index
 
     from .improvement import interleaving_evaluate, ranker_tune
 
-    index = get_index()
+    index = serving_index()
     if index is None:
         return "no active index"
     run = ranker_tune(index=index)

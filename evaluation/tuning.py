@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.rankers import RankerConfig
+from search.services import RankerConfig
 
 ALPHA = 0.05
 MIN_RELATIVE_GAIN = 0.02

@@ -19,12 +19,13 @@ from django.views.decorators.http import require_safe
 from evaluation.query_log import search_log_record
 from evaluation.services import popular_queries
 
-from .active_index import get_index
 from .models import IndexBuild
 from .nlp.coins import COIN_BY_SLUG
 from .openapi import openapi_document
-from .query import InvalidQuery, parse_request, run_search
 from .result_page import layout
+from .search_request import InvalidQuery, parse_request
+from .search_service import run_search
+from .serving_state import get_index
 from .suggestions import suggestions
 from .site_stats import corpus_stats, summarize
 from .views import EXAMPLE_QUESTIONS
@@ -91,14 +92,22 @@ def search(request):
     per_request = {"log_id": log_id, "timings_ms": response.timings_ms, "cached": response.cached}
     # The rest of the body is the same for every request this answer serves: encoded once per
     # answer and kept with it in the cache. The hits, most of it, are the cache's own JSON text.
-    answer = response.memoized("api_answer_json", lambda: _answer_json(search_request, response))
-    body = f'{json.dumps(per_request)[:-1]}, {answer[1:-1]}, "hits": {response.hits_json()}}}'
+    encoded = response.encoded()
+    if not encoded.api_json:
+        encoded.api_json = _json_members(_answer_fields(response)) + f', "hits": {encoded.hits_json}'
+    body = "{" + _json_members(per_request) + ", " + encoded.api_json + "}"
     return HttpResponse(body, content_type="application/json")
 
 
-def _answer_json(search_request, response) -> str:
-    return json.dumps({
-        "query": search_request.as_dict(),
+def _json_members(values: dict) -> str:
+    """The members of a JSON object without its braces, so a body can be joined from parts
+    encoded at different times (as json.dumps writes them)."""
+    return ", ".join(f"{json.dumps(name)}: {json.dumps(value)}" for name, value in values.items())
+
+
+def _answer_fields(response) -> dict:
+    return {
+        "query": response.request.as_dict(),
         "total": response.total,
         "all_words": response.all_words,
         "incomplete": response.incomplete,
@@ -110,7 +119,7 @@ def _answer_json(search_request, response) -> str:
         "index_version": response.index_version,
         "ranker": response.ranker_id,
         **layout(response),  # "groups" and "best_answer" (search/result_page.py)
-    })
+    }
 
 
 def _popular_questions() -> list[tuple[str, int]]:

@@ -25,7 +25,8 @@ import numpy as np
 from .index.engine import Index
 from .nlp.analyzer import analyze
 from .nlp.stopwords import STOP_WORDS
-from .site_stats import _cached, _words_for_term
+from .index_memo import index_memo
+from .site_stats import _words_for_term
 
 PREFIX_CANDIDATES = 40  # most frequent index terms considered for a typed prefix
 SEARCH_COMPLETIONS = 8  # completions a partial search adds
@@ -77,7 +78,7 @@ def _sorted_terms(index: Index) -> _SortedTerms:
         ids = np.asarray(order, dtype=np.int64)
         return _SortedTerms([terms[i] for i in order], ids, (ptr[ids + 1] - ptr[ids]))
 
-    return _cached(index, "sorted-terms", compute)
+    return index_memo(index, "sorted-terms", compute)
 
 
 def prefix_terms(index: Index, prefix: str, *, limit: int = PREFIX_CANDIDATES) -> list[tuple[str, int, int]]:

@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from .active_index import get_index, holder
+from .serving_state import get_index, state
 from .cluster_status import cluster_status
 from .indexing import builder_alive
 from .models import DatabaseIdentity, IndexBuild
@@ -113,7 +113,7 @@ def health(request):
         "documents": index.document_count if index else 0,
         "sentences": index.sentence_count if index else 0,
         "artifact_bytes": index.disk_bytes() if index else 0,
-        "index_error": holder.load_error or None,
+        "index_error": state.load_error or None,
         "database": _database(),
         "last_build": _last_build(),
         "cluster": _cluster_status(),

@@ -25,7 +25,7 @@ from .index import artifact, shared_store
 from .index.build import DocRecord, build_index, new_version_name
 from .index.engine import Index
 from .models import Document, IndexBuild
-from .rankers import holder as ranker_holder
+from .rankers import rankers_read
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def reindex(*, activate: bool = True, workers: int | None = None, progress=None)
             docs = document_records()
             if not docs:
                 raise ValueError("there are no documents to index; ingest some first")
-            serving = ranker_holder.current()[0]  # precompute the weights the incumbent ranker uses
+            serving = rankers_read()[0]  # precompute the weights the incumbent ranker uses
             _, manifest = build_index(
                 docs, index_dir(), version=record.version,
                 workers=settings.INDEX_BUILD_WORKERS if workers is None else workers, progress=progress,

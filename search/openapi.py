@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from .query import MAX_PAGE, MAX_QUERY_CHARS, SORTS
+from .search_request import MAX_PAGE, MAX_QUERY_CHARS, SORTS
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 _ERROR = {

@@ -21,27 +21,21 @@ A ranker's parameters:
   snapshot taken when the ranker was made, so a ranker never changes after it served.
 
 The Ranker table (search.models) stores them; exactly one is the incumbent. Each process reads
-the incumbent and challenger at most every RANKER_CHECK_SECONDS.
+the incumbent and challenger at most every RANKER_CHECK_SECONDS (search/serving_state.py).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import threading
-import time
 from dataclasses import asdict, dataclass, field, replace
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .index.bm25 import B, K1
 from .index.engine import RankParams
 from .nlp.analyzer import analyze
 from .nlp.coins import COINS
-
-log = logging.getLogger(__name__)
-RANKER_CHECK_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -203,7 +197,7 @@ def ranker_promote(name: str) -> None:
     with transaction.atomic():
         Ranker.objects.filter(is_incumbent=True).update(is_incumbent=False)
         Ranker.objects.filter(name=name).update(is_incumbent=True, is_challenger=False, promoted_at=timezone.now())
-    holder.reset()
+    _serving_rankers_changed()
     _store_weights_for(name)
 
 
@@ -230,7 +224,23 @@ def ranker_set_challenger(name: str | None) -> None:
         Ranker.objects.filter(is_challenger=True).update(is_challenger=False)
         if name:
             Ranker.objects.filter(name=name, is_incumbent=False).update(is_challenger=True)
-    holder.reset()
+    _serving_rankers_changed()
+
+
+def rankers_read() -> tuple[RankerConfig, RankerConfig | None]:
+    """The incumbent (DEFAULT when there is none) and the challenger, as the database has them now."""
+    from .models import Ranker
+
+    rows = list(Ranker.objects.filter(is_incumbent=True) | Ranker.objects.filter(is_challenger=True))
+    incumbent = next((r for r in rows if r.is_incumbent), None)
+    challenger = next((r for r in rows if r.is_challenger), None)
+    return (_to_config(incumbent) if incumbent else DEFAULT), (_to_config(challenger) if challenger else None)
+
+
+def _serving_rankers_changed() -> None:
+    from .serving_state import state  # which ranker serves is read there; it imports this module
+
+    state.rankers_changed()
 
 
 def ensure_default_incumbent() -> None:
@@ -249,47 +259,3 @@ def ensure_default_incumbent() -> None:
             Ranker.objects.filter(name=DEFAULT.name).update(is_incumbent=True, promoted_at=timezone.now())
     except IntegrityError:
         pass  # another process did it first
-
-
-class RankerHolder:
-    def __init__(self):
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        self._checked_at = float("-inf")
-        self._incumbent: RankerConfig = DEFAULT
-        self._challenger: RankerConfig | None = None
-
-    def _refresh(self) -> None:
-        from .models import Ranker
-
-        try:
-            rows = list(Ranker.objects.filter(is_incumbent=True) | Ranker.objects.filter(is_challenger=True))
-        except DatabaseError as exc:
-            log.warning("could not read rankers: %s", exc)
-        else:
-            incumbent = next((r for r in rows if r.is_incumbent), None)
-            challenger = next((r for r in rows if r.is_challenger), None)
-            self._incumbent = self._same_or_new(self._incumbent, incumbent) if incumbent else DEFAULT
-            self._challenger = self._same_or_new(self._challenger, challenger) if challenger else None
-        self._checked_at = time.monotonic()  # last: threads arriving meanwhile wait on the lock
-
-    @staticmethod
-    def _same_or_new(config: RankerConfig | None, row) -> RankerConfig:
-        """The config object is kept while its row is unchanged (cached answers are tied to it)."""
-        fresh = _to_config(row)
-        if config == fresh and (config.expansions, config.boosts, config.signal_weights) == (
-                fresh.expansions, fresh.boosts, fresh.signal_weights):
-            return config
-        return fresh
-
-    def current(self) -> tuple[RankerConfig, RankerConfig | None]:
-        if time.monotonic() - self._checked_at >= RANKER_CHECK_SECONDS:
-            with self._lock:
-                if time.monotonic() - self._checked_at >= RANKER_CHECK_SECONDS:
-                    self._refresh()
-        return self._incumbent, self._challenger
-
-
-holder = RankerHolder()

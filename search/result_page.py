@@ -11,8 +11,11 @@ from .grouping import group_hits
 
 
 def layout(response) -> dict:
-    """{"groups": [...], "best_answer": {...} | None} for a SearchResponse (search/query.py)."""
-    return response.memoized("reading_layout", lambda: _layout(response))
+    """{"groups": [...], "best_answer": {...} | None} for a SearchResponse (search/search_service.py)."""
+    encoded = response.encoded()
+    if encoded.layout is None:
+        encoded.layout = _layout(response)
+    return encoded.layout
 
 
 def _layout(response) -> dict:

@@ -7,34 +7,20 @@
   Snowball stems ("valid" for "validators"), so a term is shown as a word the corpus actually
   contains, read from a few of the sentences that hold it (a document's key terms, suggestions).
 
-Whatever depends only on the index version is computed once per loaded Index and dropped with it.
+Whatever depends only on the index version is computed once per loaded Index and dropped with it
+(search/index_memo.py).
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections import Counter
 
 import numpy as np
 
 from .index.engine import Index
+from .index_memo import index_memo
 from .nlp.analyzer import analyze_spans
 from .nlp.coins import COIN_BY_SLUG
-
-_per_index: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
-def _cached(index: Index, key: str, compute):
-    with _lock:
-        cache = _per_index.setdefault(index, {})
-        if key in cache:
-            return cache[key]
-    value = compute()  # outside the lock: a duplicate computation is harmless, a stall is not
-    with _lock:
-        return _per_index.setdefault(index, {}).setdefault(key, value)
-
 
 # --- corpus figures ---------------------------------------------------------------------------
 
@@ -70,7 +56,7 @@ def corpus_stats(index: Index) -> dict:
             "coins": coin_counts(index),
         }
 
-    return _cached(index, "corpus", compute)
+    return index_memo(index, "corpus", compute)
 
 
 # --- summaries of hits and sentences ----------------------------------------------------------
@@ -116,7 +102,7 @@ def _words_for_term(index: Index, term_id: int, term: str, *, sentences: int) ->
     Memoised per loaded index: suggestions ask for the same terms on every keystroke, and the
     answer only changes with the index version.
     """
-    return _cached(index, f"words:{term_id}:{sentences}", lambda: _read_words_for_term(index, term_id, term, sentences))
+    return index_memo(index, f"words:{term_id}:{sentences}", lambda: _read_words_for_term(index, term_id, term, sentences))
 
 
 def _read_words_for_term(index: Index, term_id: int, term: str, sentences: int) -> Counter:

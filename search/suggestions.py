@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from .completion import IDENTIFIER_WORD, TYPED_IDENTIFIER, fitted_completions, fold, is_stop_prefix, memo
 from .index.engine import Index
+from .index_memo import index_memo
 from .nlp.stopwords import STOP_WORDS
-from .site_stats import _cached
 
 WORD_SUGGESTIONS = 5
 _IDENTIFIER_SLUG = re.compile(r"^(eip|erc|bip|bolt)-0*(\d+)$")
@@ -48,7 +48,7 @@ def _identifiers(index: Index) -> list[tuple[str, str, int]]:
                 rows.append((match.group(1).upper(), str(int(match.group(2))), doc))
         return rows
 
-    return _cached(index, "completion:identifiers", compute)
+    return index_memo(index, "completion:identifiers", compute)
 
 
 def _titles(index: Index) -> list[tuple[str, tuple[str, ...]]]:
@@ -57,7 +57,7 @@ def _titles(index: Index) -> list[tuple[str, tuple[str, ...]]]:
         return [(index.doc_title[d], tuple(fold(w) for w in re.findall(r"[\w-]+", index.doc_title[d])))
                 for d in range(index.document_count)]
 
-    return _cached(index, "completion:titles", compute)
+    return index_memo(index, "completion:titles", compute)
 
 
 def _is_offerable_word(word: str) -> bool:

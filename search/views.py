@@ -13,16 +13,17 @@ from django.views.decorators.http import require_safe
 
 from evaluation.query_log import search_log_record
 
-from .active_index import get_index
-from .crawl.addresses import is_http_url
 from .document_blocks import build_blocks, table_of_contents
 from .models import Document, IndexBuild
 from .nlp import identifiers
 from .nlp.coins import COIN_BY_SLUG, COINS
 from .grouping import cards
 from .key_terms import readable_key_terms
-from .query import MAX_QUERY_CHARS, InvalidQuery, SearchRequest, parse_request, run_search, sentence_info
+from .presenters import document_info, sentence_info
 from .result_page import layout
+from .search_request import MAX_QUERY_CHARS, InvalidQuery, SearchRequest, parse_request
+from .search_service import run_search
+from .serving_state import get_index
 from .site_stats import corpus_stats, summarize, surface_forms
 from .source_status import sources_status
 
@@ -161,16 +162,16 @@ def document_page(request, doc_id: int):
     words = surface_forms(index, key_terms, sentence_ids)
     record = Document.objects.filter(pk=doc_id).values("authors", "status", "license", "meta", "updated_at").first() or {}
     meta = record.get("meta") or {}
-    url = index.doc_url[doc]
+    info = document_info(index, doc)
     return render(request, "search/document.html", {
         "doc_id": doc_id,
-        "identifiers": index.identifiers_of(doc),
+        "identifiers": info["identifiers"],
         "cites": _linked_documents(index, index.cites(doc)),
         "cited_by": _linked_documents(index, index.cited_by(doc)),
-        "title": index.doc_title[doc],
-        "url": url if is_http_url(url) else "",
-        "source": index.sources[int(index.doc_source[doc])],
-        "published": index.doc_date_of(doc),
+        "title": info["title"],
+        "url": info["url"],
+        "source": info["source"],
+        "published": index.doc_date_of(doc),  # a date, for the template's formats (info has it as text)
         "authors": [str(a) for a in record.get("authors") or [] if a],
         "status": record.get("status", ""),
         "license": record.get("license", ""),

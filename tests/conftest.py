@@ -78,15 +78,15 @@ def _shared_semantic_cache(settings, semantic_cache_dir):
 
 @pytest.fixture
 def index_dir(settings, tmp_path):
-    """A fresh, empty index directory for this test, and a holder that forgets older ones."""
-    from search.active_index import holder
+    """A fresh, empty index directory for this test, and a serving state that forgets older ones."""
+    from search.serving_state import state
 
     settings.DATA_DIR = tmp_path
     settings.INDEX_DIR = tmp_path / "index"
     settings.INDEX_CHECK_SECONDS = 0
-    holder.reset()
+    state.reset()
     yield settings.INDEX_DIR
-    holder.reset()
+    state.reset()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 
 from search.best_answer import as_json, choose_best_answer, coverage, is_question_like
-from search.query import highlight
+from search.presenters import highlight
 
 
 def hit(sid, doc, text, *, rank, score=10.0, terms=(), role="prose", best_match=False):

@@ -10,7 +10,8 @@ from search.completion import partial_expansions, split_partial
 from search.suggestions import identifier, suggestions
 from search.index.engine import Filters
 from search.match_count import sentences_with_every_word, word_groups
-from search.query import SearchRequest, rank_request
+from search.query_ranking import rank_request
+from search.search_request import SearchRequest
 from search.rankers import DEFAULT
 
 EXAMPLES = [("what is proof of stake", 3), ("what is a Lightning Network payment channel", 3)]

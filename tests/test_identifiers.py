@@ -6,9 +6,10 @@ import pytest
 from search.index.build import DocRecord, build_index
 from search.index.engine import Index
 from search.nlp import identifiers
-from search.query import SearchRequest, rank_request
+from search.query_ranking import rank_request
 from search.query_identifiers import named_specs
 from search.rankers import DEFAULT, PREVIOUS_DEFAULT
+from search.search_request import SearchRequest
 
 
 @pytest.mark.parametrize("spelling, label", [
@@ -143,7 +144,7 @@ def test_descriptions_of_extensions_are_not_about_the_spec_they_extend(spec_inde
 
 
 def test_the_best_match_card_is_the_first_hit_with_more_sentences(spec_index):
-    from search.query import run_search
+    from search.search_service import run_search
 
     response = run_search(spec_index, SearchRequest(q="how does EIP-1559 burn fees?"), ranker=DEFAULT)
     first = response.hits[0]

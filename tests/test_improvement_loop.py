@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from evaluation.improvement import interleaving_evaluate, judgments_refresh, ranker_tune
 from evaluation.models import Click, Feedback, Judgment, QueryLog, TuningRun
-from search.active_index import get_index
 from search.indexing import reindex
 from search.ingest import documents_store
 from search.models import Document, Ranker
 from search.parsing import ParsedDocument
-from search.query import SearchRequest, run_search
-from search.rankers import BASELINE, holder, ranker_promote, ranker_save, ranker_set_challenger
+from search.rankers import BASELINE, ranker_promote, ranker_save, ranker_set_challenger
+from search.search_request import SearchRequest
+from search.search_service import run_search
+from search.serving_state import current, get_index, state
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +30,9 @@ def site(index_dir):
         for i in range(6)
     ])
     build = reindex()
-    holder.reset()
+    state.reset()
     yield build
-    holder.reset()
+    state.reset()
 
 
 def _log(query, docs, *, session, client):
@@ -53,7 +54,7 @@ def test_behaviour_in_the_database_becomes_judgments_and_boosts(site):
     assert Judgment.objects.get(document_slug="doc-4", origin="feedback").sessions == 7
     run = ranker_tune(index=get_index())
     assert run.decision == TuningRun.Decision.BOOSTS and run.promoted
-    served, _ = holder.current()
+    served = current().incumbent
     assert served.name == run.promoted and served.boosts == {"staking risks": {"doc-4": 2}}
     response = run_search(get_index(), SearchRequest(q="staking risks"))
     assert response.hits[0]["document"]["slug"] == "doc-4" and response.ranker_id == run.promoted
@@ -64,14 +65,14 @@ def test_tune_command_records_a_run_and_staff_judgments_override(site, capsys):
     call_command("tune")
     out = capsys.readouterr().out
     assert "Tuning run" in out and TuningRun.objects.count() == 1
-    assert holder.current()[0].boosts == {"staking risks": {"doc-2": 3}}
+    assert current().incumbent.boosts == {"staking risks": {"doc-2": 3}}
 
 
 def test_rollback_through_the_admin(admin_client, site):
     ranker_save(BASELINE, origin="test")
-    first = holder.current()[0].name
+    first = current().incumbent.name
     ranker_promote(BASELINE.name)
-    assert holder.current()[0].name == BASELINE.name
+    assert current().incumbent.name == BASELINE.name
     Ranker.objects.get_or_create(name=first, defaults={"params": {}, "origin": "default"})
     pk = Ranker.objects.get(name=first).pk
     admin_client.post("/admin/search/ranker/", {"action": "promote", "_selected_action": [pk]})
@@ -82,7 +83,8 @@ def test_rollback_through_the_admin(admin_client, site):
 def test_interleaved_pages_are_marked_and_the_challenger_can_win(site, client):
     ranker_save(BASELINE.with_changes(name="challenger-x", title_weight=2.0), origin="test")
     ranker_set_challenger("challenger-x")
-    incumbent, challenger = holder.current()
+    serving = current()
+    incumbent, challenger = serving.incumbent, serving.challenger
     assert challenger.name == "challenger-x"
     response = run_search(get_index(), SearchRequest(q="staking rewards"), ranker=incumbent, challenger=challenger,
                           interleave_share=1.0, rng=random.Random(1))
@@ -100,10 +102,10 @@ def test_interleaved_pages_are_marked_and_the_challenger_can_win(site, client):
         )
         Click.objects.create(log=log, sentence_id=b_pick, document_id=1, rank=1)
     run = interleaving_evaluate()
-    assert run.decision == TuningRun.Decision.PROMOTED and holder.current()[0].name == "challenger-x"
+    assert run.decision == TuningRun.Decision.PROMOTED and current().incumbent.name == "challenger-x"
     assert json.dumps(run.reason).count("25 wins") == 1
 
 
 def test_api_logs_the_serving_ranker(site, client):
     body = client.get("/api/search", {"q": "staking"}).json()
-    assert QueryLog.objects.get().ranker == body["ranker"] == holder.current()[0].name
+    assert QueryLog.objects.get().ranker == body["ranker"] == current().incumbent.name

@@ -7,7 +7,7 @@ import weakref
 import pytest
 from django.core.management import call_command
 
-from search.active_index import get_index, holder
+from search.serving_state import get_index, state
 from search.nlp.analyzer import ANALYZER_VERSION
 from search.indexing import BuildInProgress, build_lock, index_activate, prune_versions, reindex
 from search.ingest import documents_store
@@ -83,7 +83,7 @@ def test_a_broken_active_version_keeps_the_previous_one_serving(index_dir):
     IndexBuild.objects.update(is_active=False)
     IndexBuild.objects.filter(pk=bad.pk).update(is_active=True)  # as if activated behind our back
     assert get_index().version == good.version
-    assert bad.version in holder.load_error
+    assert bad.version in state.load_error
 
 
 def test_only_one_build_at_a_time(index_dir):

@@ -143,7 +143,7 @@ def test_evaluate_one_split_only(starter_site, tmp_path, capsys):
 @pytest.mark.django_db
 def test_import_judgments_takes_only_the_dev_half(questions, capsys):
     from evaluation.models import Judgment
-    from search.query import normalize_query
+    from search.search_request import normalize_query
 
     call_command("import_judgments", str(QUESTION_SET))
     dev = [q for q in questions if q.split == "dev"]

@@ -5,14 +5,15 @@ import random
 import pytest
 
 from evaluation.models import QueryLog
-from search import query as search_query
-from search.active_index import get_index
+from search import search_service
 from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
-from search.query import SearchRequest, run_search
-from search.rankers import DEFAULT, holder, ranker_promote, ranker_save, ranker_set_challenger
+from search.rankers import DEFAULT, ranker_promote, ranker_save, ranker_set_challenger
 from search.result_cache import ResultCache
+from search.search_request import SearchRequest
+from search.search_service import run_search
+from search.serving_state import get_index, state
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +25,14 @@ def _store(*texts):
 
 @pytest.fixture
 def site(index_dir, monkeypatch):
-    monkeypatch.setattr(search_query, "_cache", ResultCache(100))
-    holder.reset()
+    monkeypatch.setattr(search_service, "_cache", ResultCache(100))
+    state.reset()
     _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
            "Miners burn electricity to find blocks. Miners are paid in newly minted coins.")
     build = reindex()
     get_index().spelling.ready(wait=True)  # answers are cached once the spelling dictionary is loaded
     yield build
-    holder.reset()
+    state.reset()
 
 
 def _search(client, **params):
@@ -79,7 +80,7 @@ def test_a_promoted_ranker_is_never_answered_from_the_old_cache(client, site):
 
 
 def test_the_cache_keeps_the_most_recently_used_answers(client, site, monkeypatch):
-    monkeypatch.setattr(search_query, "_cache", ResultCache(2))
+    monkeypatch.setattr(search_service, "_cache", ResultCache(2))
     for q in ("validators", "miners", "validators", "ether"):  # "miners" is now the least recent
         _search(client, q=q)
     assert _search(client, q="validators")["cached"] and _search(client, q="ether")["cached"]
@@ -97,7 +98,7 @@ def test_interleaved_answers_are_not_cached(client, site):
 
 
 def test_a_cache_of_size_zero_is_off(client, site, monkeypatch):
-    monkeypatch.setattr(search_query, "_cache", ResultCache(0))
+    monkeypatch.setattr(search_service, "_cache", ResultCache(0))
     assert not any(_search(client, q="validators")["cached"] for _ in range(3))
 
 
@@ -108,7 +109,7 @@ def test_answers_stay_cached_when_the_periodic_ranker_check_finds_nothing_new(cl
     ranker_promote("older")
     assert not _search(client, q="validators")["cached"]
     for _ in range(2):
-        holder._checked_at = float("-inf")  # as when RANKER_CHECK_SECONDS have passed
+        state._rankers_checked_at = float("-inf")  # as when RANKER_CHECK_SECONDS have passed
         assert _search(client, q="validators")["cached"]
 
 
@@ -122,3 +123,24 @@ def test_the_page_and_the_api_share_answers_and_the_page_shows_cached_hits_in_fu
     assert "<mark>Validators</mark>" in again.content.decode()
     logs = QueryLog.objects.order_by("id")
     assert [log.results for log in logs] == [[[h["id"], h["document"]["id"]] for h in body["hits"]]] * 3
+
+
+def test_a_request_that_began_before_a_new_version_is_answered_but_not_cached(client, site):
+    old = get_index()
+    _store("Validators stake ether to secure the chain. Validators who cheat are slashed hard.",
+           "Miners burn electricity to find blocks. Miners are paid in newly minted coins.",
+           "Validators validate validators: a sentence about validators that ranks first.")
+    reindex()
+    stale = [run_search(old, SearchRequest(q="validators")) for _ in range(2)]
+    assert [a.cached for a in stale] == [False, False] and stale[0].index_version == old.version
+    fresh = _search(client, q="validators")
+    assert not fresh["cached"] and fresh["index_version"] != old.version and fresh["total"] == stale[0].total + 1
+
+
+def test_a_newer_generation_drops_the_cache_and_an_older_one_neither_reads_nor_fills_it():
+    cache = ResultCache(10)
+    cache.put(1, "q", "first answer")
+    assert cache.get(1, "q") == "first answer"
+    assert cache.get(2, "q") is None
+    cache.put(1, "q", "stale answer")
+    assert cache.get(1, "q") is None and cache.get(2, "q") is None

@@ -13,8 +13,10 @@ from search.index.engine import Index, RankParams
 from search.index.fusion import Evidence
 from search.nlp import roles
 from search.nlp.analyzer import analyze
-from search.query import SearchRequest, rank_request, run_search
+from search.query_ranking import rank_request
 from search.rankers import DEFAULT, PREVIOUS_DEFAULT
+from search.search_request import SearchRequest
+from search.search_service import run_search
 
 
 def classify(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from search.indexing import reindex
 from search.ingest import documents_store
 from search.nlp.analyzer import analyze
 from search.parsing import ParsedDocument
-from search.query import InvalidQuery, parse_request
+from search.search_request import InvalidQuery, parse_request
 
 from .conftest import ROOT
 

@@ -5,13 +5,13 @@ import shutil
 
 import pytest
 
-from search.active_index import holder
 from search.index import shared_store
 from search.index.artifact import ArtifactError, read_manifest
 from search.index.engine import Index
 from search.indexing import reindex
 from search.ingest import documents_store
 from search.parsing import ParsedDocument
+from search.serving_state import state
 
 
 def _corrupt(version_dir):
@@ -68,7 +68,7 @@ def test_a_node_serves_a_version_it_never_built_and_refuses_a_damaged_one(client
 
     node_a_dir, node_b_dir = settings.INDEX_DIR, tmp_path / "node-b-index"
     settings.INDEX_DIR = node_b_dir
-    holder.reset()
+    state.reset()
     assert client.get("/api/search", {"q": "miners"}).json()["index_version"] == first.version
     assert (node_b_dir / first.version).is_dir()
 
@@ -90,6 +90,6 @@ def test_a_node_serves_a_version_it_never_built_and_refuses_a_damaged_one(client
     shutil.rmtree(settings.INDEX_SHARED_DIR / second.version)
     shared_store.publish(node_a_dir / second.version, settings.INDEX_SHARED_DIR)
     assert client.get("/api/search", {"q": "stakers"}).json()["index_version"] == first.version  # not yet
-    monkeypatch.setattr(holder, "_retry_at", 0.0)  # the retry delay has passed
+    monkeypatch.setattr(state, "_retry_at", 0.0)  # the retry delay has passed
     assert client.get("/api/search", {"q": "stakers"}).json()["index_version"] == second.version
     assert client.get("/health").json()["index_error"] is None

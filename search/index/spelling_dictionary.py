@@ -28,7 +28,7 @@ class SpellingDictionary:
         # The dictionary is millions of long-lived objects that Python's full garbage collections
         # would walk again and again (long pauses under load: docs/benchmarks.md). Freeze everything
         # alive now out of their reach; objects freed later are still freed by reference counting.
-        # Whoever swaps the index out unfreezes (search/active_index.py).
+        # Whoever swaps the index out unfreezes (search/serving_state.py).
         gc.freeze()
 
     def ready(self, *, wait: bool = False) -> bool:

@@ -9,11 +9,9 @@ BM25 (docs/quality.md, "Semantic signal"). The ranker's `semantic_weight` scales
 
 from __future__ import annotations
 
-import threading
-import weakref
-
 import numpy as np
 
+from ..index_memo import index_memo
 from .ranking import DocumentVectors, semantic_top_documents
 
 NAME = "semantic"
@@ -24,16 +22,10 @@ TOP_DOCUMENTS = 100
 # least distant documents.
 MIN_SIMILARITY = 0.3
 
-_vectors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # index -> its vectors (or None)
-_lock = threading.Lock()
-
 
 def _vectors_of(index) -> DocumentVectors | None:
     """The index version's document vectors, opened once per loaded index (None: built without)."""
-    with _lock:
-        if index not in _vectors:
-            _vectors[index] = DocumentVectors.open(index.path, index.document_count)
-        return _vectors[index]
+    return index_memo(index, "semantic:vectors", lambda: DocumentVectors.open(index.path, index.document_count))
 
 
 def semantic_scores(index, query: str) -> np.ndarray | None:

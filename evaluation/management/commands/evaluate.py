@@ -8,8 +8,7 @@ from django.utils import timezone
 from evaluation.models import MetricSnapshot
 from evaluation.offline import evaluate
 from evaluation.qrels import QUESTION_SET, SPLITS, QrelsError, load_judged_sets
-from search.active_index import get_index
-from search.rankers import BASELINE, holder
+from search.services import BASELINE, serving_index, serving_rankers
 
 
 def _figure(value) -> str:
@@ -35,14 +34,14 @@ class Command(BaseCommand):
         parser.add_argument("--title-weight", type=float)
 
     def handle(self, *args, qrels, split, out, baseline, k1, b, title_weight, **options):
-        index = get_index()
+        index = serving_index()
         if index is None:
             raise CommandError("no active index; run `manage.py reindex` first")
         try:
             judged_sets = load_judged_sets(qrels, split)
         except QrelsError as exc:
             raise CommandError(str(exc)) from exc
-        config = BASELINE if baseline else holder.current()[0]
+        config = BASELINE if baseline else serving_rankers()[0]
         changes = {k: v for k, v in (("k1", k1), ("b", b), ("title_weight", title_weight)) if v is not None}
         if changes:
             config = config.with_changes(name=f"{config.name}+custom", **changes)

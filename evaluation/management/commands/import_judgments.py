@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from evaluation.models import Judgment
-from search.query import normalize_query
+from search.services import normalize_query
 
 
 class Command(BaseCommand):

@@ -5,8 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evaluation.qrels import QrelsError, read_known_items
 from evaluation.simulation import run_simulation
-from search.active_index import get_index
-from search.rankers import BASELINE
+from search.services import BASELINE, serving_index
 
 DEFAULT_QRELS = Path(settings.BASE_DIR).parent / "shared" / "eval" / "known-item-dev.tsv"
 
@@ -25,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=0, help="use only the first N intents (0 = all)")
 
     def handle(self, *args, qrels, visitors, typo_share, seed, limit, **options):
-        index = get_index()
+        index = serving_index()
         if index is None:
             raise CommandError("no active index; run `manage.py reindex` first")
         try:

@@ -1,14 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluation.improvement import interleaving_evaluate, ranker_tune
-from search.active_index import get_index
+from search.services import serving_index
 
 
 class Command(BaseCommand):
     help = "Turn behaviour into judgments, tune the ranker on all judged queries, and promote a winner that holds up."
 
     def handle(self, *args, **options):
-        index = get_index()
+        index = serving_index()
         if index is None:
             raise CommandError("no active index; run `manage.py reindex` first")
         run = ranker_tune(index=index)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django_q.tasks import async_task
 
 from cryptosights_project.schedules import schedules_ensure
-from search.active_index import local_version_dir
+from search.serving_state import local_version_dir
 from search.index.artifact import ArtifactError
 from search.index.engine import Index
 from search.crawl.crawl import sources_due
