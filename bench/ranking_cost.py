@@ -3,7 +3,7 @@
     python bench/ranking_cost.py [--sentences 1000000] [--queries 200] [--repeat 3]
 
 Builds (once, cached under bench/results/cache/ranking-cost-N/) a synthetic corpus's index with
-the shipped ranker's stored weights, then times `search.query.rank_request` (what a search runs:
+the shipped ranker's stored weights, then times `search.query_ranking.rank_request` (what a search runs:
 query analysis, identifiers, the named document signals, the engine and the fusion) for the
 original-app queries, single thread, with the shipped ranker and with its semantic and settled
 parts off. Encoding a synthetic corpus's documents would take hours and its vectors would mean
@@ -30,8 +30,9 @@ from bench.engine_latency import load_queries, percentile  # noqa: E402
 from search.index import artifact  # noqa: E402
 from search.index.build import build_index  # noqa: E402
 from search.index.engine import Index  # noqa: E402
-from search.query import SearchRequest, rank_request  # noqa: E402
+from search.query_ranking import rank_request  # noqa: E402
 from search.rankers import DEFAULT  # noqa: E402
+from search.search_request import SearchRequest  # noqa: E402
 from search.semantic import ranking as semantic_ranking  # noqa: E402
 from search.semantic.build import PASSAGES, VECTORS  # noqa: E402
 from search.semantic.model import DIMENSIONS  # noqa: E402

@@ -125,10 +125,10 @@ def _insert(rows: list[dict]) -> None:
     """All rows in one transaction. Values go through each field's own conversion for the
     database (as the ORM's insert does) without building and compiling model objects.
 
-    SQLite: one executemany. PostgreSQL: one COPY (1,000 rows in 66 ms against 150 ms for
-    executemany), committed without waiting for the disk flush: a server crash may lose the last
-    fraction of a second of logs, as SQLite's synchronous=NORMAL may, and a lone row commits in
-    a fraction of the ~1.9 ms a flushed commit costs."""
+    SQLite: one executemany. PostgreSQL: one COPY (about twice as fast as executemany for a batch; figures in
+    docs/scaling-out.md), committed without waiting for the disk flush: a server crash may lose the
+    last fraction of a second of logs, as SQLite's synchronous=NORMAL may, and a lone row commits
+    far faster than with a flushed commit."""
     fields, sql, copy_sql = _insert_statement()
     params = [[f.get_db_prep_save(row[f.attname] if f.attname in row else f.get_default(), connection)
                for f in fields] for row in rows]

@@ -129,8 +129,8 @@ class RankerConfig:
 # The rank-bm25 reference configuration: where the self-improvement simulation starts.
 BASELINE = RankerConfig(name="bm25-baseline")
 # What a fresh site serves until tuning promotes something better: the parameters the tuner
-# found from simulated visitors on half of the known-item set (k1, b, title weight; see the
-# README), plus coin aliases, spelling, feedback boosts and no heading-only hits.
+# found from simulated visitors on half of the known-item set (k1, b, title weight; see
+# docs/quality.md), plus coin aliases, spelling, feedback boosts and no heading-only hits.
 PREVIOUS_DEFAULT = RankerConfig(
     name="bm25-tuned-v1", k1=0.9, b=0.5, title_weight=0.5, alias_weight=0.5, spelling=True, feedback_boost=0.25,
     min_terms=3,

@@ -7,8 +7,9 @@ from search import doc_status
 from search.doc_signals import extra_documents, signals_for
 from search.index.build import DocRecord, build_index
 from search.index.engine import Index
-from search.query import SearchRequest, rank_request
+from search.query_ranking import rank_request
 from search.rankers import DEFAULT, PREVIOUS_DEFAULT
+from search.search_request import SearchRequest
 
 SAME = "The maximum contract code size is limited so that nodes cannot be forced to load huge code."
 
