@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     index = scaled_index(args.sentences)
-    index.spelling_ready(wait=True)
+    index.spelling.ready(wait=True)
     queries = load_queries(args.queries)
     print(f"{index.manifest['counts']['sentences']:,} sentences, {index.document_count:,} documents; "
           f"{len(queries)} queries x {args.repeat}")
