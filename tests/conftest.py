@@ -90,6 +90,15 @@ def index_dir(settings, tmp_path):
 
 
 @pytest.fixture
+def shipped_ranker(db):
+    """Serve the shipped ranker: a fresh database serves the tuned starting point until a promotion."""
+    from search.rankers import DEFAULT, ranker_promote, ranker_save
+
+    ranker_save(DEFAULT.with_changes(name="shipped-test"), origin="test")
+    ranker_promote("shipped-test")
+
+
+@pytest.fixture
 def stack(tmp_path):
     """The real stack (`python run.py`) with its own DATA_DIR; for integration tests."""
     from .stack import running_stack

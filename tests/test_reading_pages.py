@@ -121,9 +121,7 @@ def test_no_answer_block_for_a_keyword_or_a_date_ordered_page(client, site):
         assert client.get("/api/search", params).json()["best_answer"] is None
 
 
-def test_a_named_specification_answers_in_the_block_instead_of_a_second_highlight(client, index_dir):
-    from search.rankers import DEFAULT, ranker_promote, ranker_save
-
+def test_a_named_specification_answers_in_the_block_instead_of_a_second_highlight(client, index_dir, shipped_ranker):
     documents_store([
         ParsedDocument(external_id="erc-20", title="Token Standard", source="ethereum-ercs",
                        text="ERC-20 is a standard interface for fungible tokens. Tokens can be transferred."),
@@ -131,8 +129,6 @@ def test_a_named_specification_answers_in_the_block_instead_of_a_second_highligh
                        text="Vaults hold ERC-20 tokens deposited by users of the vault."),
     ])
     reindex()
-    ranker_save(DEFAULT.with_changes(name="answers-test"), origin="test")
-    ranker_promote("answers-test")
     erc20 = Document.objects.get(external_id="erc-20").pk
     page = client.get("/search/", {"q": "what is an erc20 token"}).content.decode()
     block = re.search(r'<section id="best-answer".*?</section>', page, re.S).group(0)

@@ -386,9 +386,7 @@ def test_spelling_corrections_are_shown_and_linked(client, site, monkeypatch):
     assert body["did_you_mean"] == "base fee" and body["corrected_query"] == "base fee"
 
 
-def test_identifiers_best_match_card_and_citations_on_pages(client, index_dir):
-    from search.rankers import DEFAULT, ranker_promote, ranker_save
-
+def test_identifiers_best_match_card_and_citations_on_pages(client, index_dir, shipped_ranker):
     documents_store([
         ParsedDocument(external_id="erc-20", title="Token Standard", source="ethereum-ercs",
                        url="https://eips.ethereum.org/EIPS/eip-20",
@@ -397,8 +395,6 @@ def test_identifiers_best_match_card_and_citations_on_pages(client, index_dir):
                        text="Vaults hold ERC-20 tokens. ERC-20 tokens are deposited into the vault by users."),
     ])
     reindex()
-    ranker_save(DEFAULT.with_changes(name="answers-test"), origin="test")
-    ranker_promote("answers-test")
     erc20, vault = (Document.objects.get(external_id=i).pk for i in ("erc-20", "erc-4626"))
     html = client.get("/search/", {"q": "what is erc20?"}).content.decode()
     first = re.search(r'<li class="hit[^"]*" data-hit-id="\d+"', html).group(0)
