@@ -37,11 +37,15 @@ def shared_records(every: int = 1) -> list[DocRecord]:
     return records
 
 
+def built_index(records, directory: Path, **kwargs) -> Index:
+    """Build a version from records into directory (one worker unless told) and open it."""
+    version, _ = build_index(records, directory, **{"workers": 1, **kwargs})
+    return Index(directory / version)
+
+
 @pytest.fixture(scope="session")
 def starter_index(tmp_path_factory) -> Index:
-    directory = tmp_path_factory.mktemp("starter-index")
-    version, _ = build_index(starter_records(), directory, workers=1)
-    return Index(directory / version)
+    return built_index(starter_records(), tmp_path_factory.mktemp("starter-index"))
 
 
 @pytest.fixture(autouse=True)

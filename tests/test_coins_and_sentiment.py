@@ -4,10 +4,9 @@ import importlib.util
 
 import pytest
 
-from .conftest import ROOT, SHARED_CORPUS
+from .conftest import ROOT, SHARED_CORPUS, built_index
 
-from search.index.build import DocRecord, build_index
-from search.index.engine import Index
+from search.index.build import DocRecord
 from search.nlp.coins import COINS, detect_coins, tag_document
 from search.nlp.sentiment import sentiment_label, sentiment_score
 from search.nlp.tone import is_prose, tone_shown
@@ -68,8 +67,7 @@ def test_the_index_tags_with_the_sources_coins(tmp_path):
     text = "Render announced new fees this week. Nodes render frames for artists."
     docs = [DocRecord(1, "news", "Weekly news", "", "render-news", None, text, ("render",)),
             DocRecord(2, "spec", "A renderer", "", "specs", None, text)]
-    version, _ = build_index(docs, tmp_path, workers=1)
-    index = Index(tmp_path / version)
+    index = built_index(docs, tmp_path)
     coins = [index.sentence_coins(sid) for sid in range(index.sentence_count)]
     assert coins == [["render"], [], [], []]
 

@@ -5,11 +5,12 @@ import pytest
 
 from search import doc_status
 from search.doc_signals import extra_documents, signals_for
-from search.index.build import DocRecord, build_index
-from search.index.engine import Index
+from search.index.build import DocRecord
 from search.query_ranking import rank_request
 from search.rankers import DEFAULT, PREVIOUS_DEFAULT
 from search.search_request import SearchRequest
+
+from .conftest import built_index
 
 SAME = "The maximum contract code size is limited so that nodes cannot be forced to load huge code."
 
@@ -32,8 +33,7 @@ def status_index(tmp_path_factory):
         DocRecord(3, "eip-9998", "Storage rent", "", "tests", None,
                   "Accounts pay rent for the storage they occupy, every block.", status="Final"),
     ]
-    version, _ = build_index(docs, directory, workers=1)
-    return Index(directory / version)
+    return built_index(docs, directory)
 
 
 def slugs(index, query, ranker):

@@ -3,13 +3,15 @@ from id, URL, title and front matter; a query naming one puts that document firs
 
 import pytest
 
-from search.index.build import DocRecord, build_index
+from search.index.build import DocRecord
 from search.index.engine import Index
 from search.nlp import identifiers
 from search.query_ranking import rank_request
 from search.query_identifiers import named_specs
 from search.rankers import DEFAULT, PREVIOUS_DEFAULT
 from search.search_request import SearchRequest
+
+from .conftest import built_index
 
 
 @pytest.mark.parametrize("spelling, label", [
@@ -100,9 +102,7 @@ def spec_corpus() -> list[DocRecord]:
 
 @pytest.fixture(scope="module")
 def spec_index(tmp_path_factory) -> Index:
-    directory = tmp_path_factory.mktemp("spec-index")
-    version, _ = build_index(spec_corpus(), directory, workers=1)
-    return Index(directory / version)
+    return built_index(spec_corpus(), tmp_path_factory.mktemp("spec-index"))
 
 
 def top_documents(index, query, ranker=DEFAULT):

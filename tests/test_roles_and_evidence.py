@@ -8,7 +8,7 @@ import pytest
 
 from search.doc_signals import register, unregister
 from search.index import citations
-from search.index.build import DocRecord, build_index
+from search.index.build import DocRecord
 from search.index.engine import Index, RankParams
 from search.index.fusion import Evidence
 from search.nlp import roles
@@ -17,6 +17,8 @@ from search.query_ranking import rank_request
 from search.rankers import DEFAULT, PREVIOUS_DEFAULT
 from search.search_request import SearchRequest
 from search.search_service import run_search
+
+from .conftest import built_index
 
 
 def classify(text: str) -> list[str]:
@@ -45,11 +47,6 @@ def test_roles_of_lines():
     ]
 
 
-def build(records, tmp_path, **kwargs) -> Index:
-    version, _ = build_index(records, tmp_path, workers=1, **kwargs)
-    return Index(tmp_path / version)
-
-
 BOILERPLATE = "The key words MUST and SHOULD in this document are to be interpreted as described in RFC 2119."
 
 
@@ -69,7 +66,7 @@ def corpus_index(tmp_path_factory) -> Index:
         ("article", "Unrelated article", "", "Weather today is fine and nobody talks about tokens or fees here."),
     ]
     records = [DocRecord(i + 1, slug, title, url, "corpus", None, text) for i, (slug, title, url, text) in enumerate(docs)]
-    return build(records, tmp_path_factory.mktemp("evidence"), k1=0.9, b=0.5)
+    return built_index(records, tmp_path_factory.mktemp("evidence"), k1=0.9, b=0.5)
 
 
 def doc(index, slug):
