@@ -20,7 +20,9 @@ from .nlp.analyzer import analyze
 # Words of a question about a specification that say nothing about which part of it is wanted.
 GENERIC_WORDS = frozenset(analyze(
     "work works working use used uses mean means meaning explain explained define definition describe "
-    "purpose summary overview spec specification standard proposal improvement document"
+    "purpose summary overview spec specification standard proposal improvement document "
+    # a comparison ("erc721 vs erc1155", "difference between bip32 and bip44") is about each side
+    "vs versus compare compared comparison difference differences differ between"
 ))
 
 # Words that make a named specification the base of what is asked for, not its subject:

@@ -155,3 +155,12 @@ def test_the_best_match_card_is_the_first_hit_with_more_sentences(spec_index):
     assert not any(h.get("best_match") for h in response.hits[1:])
     other = run_search(spec_index, SearchRequest(q="burn fees"), ranker=DEFAULT)
     assert not any(h.get("best_match") for h in other.hits)
+
+
+@pytest.mark.parametrize("query", ["erc20 vs bip32", "ERC-20 versus BIP-32", "difference between ERC-20 and BIP32",
+                                   "compare erc 20 and bip 32"])
+def test_a_comparison_of_two_specifications_is_about_both(spec_index, query):
+    # "vs" is a word neither document uses: before, it made the query about neither of them.
+    named = named_specs(spec_index, query, DEFAULT.rank_params, 1.0)
+    assert set(named.docs) == {spec_index.doc_of_slug("erc-20"), spec_index.doc_of_slug("bip-0032")}
+    assert set(top_documents(spec_index, query)[:2]) == {"erc-20", "bip-0032"}
