@@ -17,6 +17,15 @@ def test_hyphenated_compounds_are_kept_whole_and_as_parts():
     assert set(analyze("proof of stake")) <= set(terms)
 
 
+def test_two_part_compounds_meet_their_closed_spelling():
+    # "re-entrancy" in a question and "reentrancy" in the text (and back) share a term
+    assert analyze("reentrancy")[0] in analyze("re-entrancy")
+    assert analyze("multisig")[0] in analyze("multi-sig wallets")
+    assert analyze("re-entrancy") == ["re-entranc", "reentranc", "re", "entranc"]
+    # longer compounds are not closed up: nobody writes "proofofstake"
+    assert analyze("proof-of-stake") == ["proof-of-stake", "proof", "stake"]
+
+
 def test_tickers_hex_addresses_and_numbers():
     assert analyze("Buy $BTC today") == ["buy", "btc", "today"]
     assert analyze("send to 0xAbC123dEf0") == ["send", "0xabc123def0"]
