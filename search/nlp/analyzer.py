@@ -5,7 +5,7 @@ spec ids (ERC-20, erc20 and "ERC 20" all become `erc20`; BIP-0032 becomes `bip32
 strings (0x…), $tickers (`$BTC` -> `btc`), numbers with their decimals, thousands separators,
 powers and units (`1.5`, `21,000` -> `21000`, `2^256`, `10gwei`, `0.5%`), and hyphenated
 compounds (`proof-of-stake` is kept as one term *and* as its parts, so "proof of stake" finds
-it too; a two-part one also closed up, so "re-entrancy" and "reentrancy" meet). Every token is NFKC-normalised and lower-cased; words lose stop words and are stemmed
+it too; a two-part one's whole term is the closed-up word, so "re-entrancy" and "reentrancy" meet). Every token is NFKC-normalised and lower-cased; words lose stop words and are stemmed
 with NLTK's Snowball stemmer. Results are memoised per raw token, which makes analysis of a
 large corpus mostly dictionary look-ups.
 
@@ -23,7 +23,7 @@ from nltk.tokenize import RegexpTokenizer
 
 from .stopwords import STOP_WORDS
 
-ANALYZER_VERSION = "3"  # 2: "every" is a stop word; 3: two-part compounds also closed up
+ANALYZER_VERSION = "3"  # 2: "every" is a stop word; 3: two-part compounds closed up
 
 SPEC_PREFIXES = ("eip", "erc", "bip", "bolt", "slip", "caip")
 
@@ -72,10 +72,10 @@ def _terms_of(raw: str) -> tuple[str, ...]:
         word = parts[0]
         return () if word in STOP_WORDS else (_stem_word(word),)
     stems = [_stem_word(part) for part in parts]
-    compound = "-".join(stems)
-    # Two-part compounds are also written closed: "re-entrancy"/"reentrancy", "multi-sig"/"multisig".
-    joined = (_stem_word("".join(parts)),) if len(parts) == 2 else ()
-    return (compound, *joined, *(stem for part, stem in zip(parts, stems) if part not in STOP_WORDS))
+    # A two-part compound is as often written closed ("re-entrancy"/"reentrancy", "multi-sig"/"multisig"):
+    # its compound term is the closed word, so both spellings meet. Longer ones keep their hyphens.
+    compound = _stem_word("".join(parts)) if len(parts) == 2 else "-".join(stems)
+    return (compound, *(stem for part, stem in zip(parts, stems) if part not in STOP_WORDS))
 
 
 def token_terms(raw: str) -> tuple[str, ...]:
