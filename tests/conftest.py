@@ -15,6 +15,27 @@ SHARED_CORPUS = SHARED / "corpus" / "crypto-docs.jsonl.gz"
 STARTER_CORPUS = ROOT / "search" / "starter_corpus"
 
 
+# What touches the database or the task queue: a test using one of these, marked django_db, or
+# starting real processes (integration). Nothing else behaves differently on PostgreSQL and Redis.
+SERVICE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                    "live_server", "stack"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """SERVICE_TESTS_ONLY=1 (.ci/run's pass on PostgreSQL + Redis) keeps only the tests that touch the
+    services: the in-process ones (analysis, ranking, the model) already ran in the first pass."""
+    if os.environ.get("SERVICE_TESTS_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_services = (SERVICE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+                         or item.get_closest_marker("django_db") or item.get_closest_marker("integration"))
+        (keep if uses_services else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def starter_records() -> list[DocRecord]:
     from search.parsing import markdown_to_text
 
