@@ -23,14 +23,15 @@ SERVICE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "djan
 
 def pytest_collection_modifyitems(config, items):
     """SERVICE_TESTS_ONLY=1 (.ci/run's pass on PostgreSQL + Redis) keeps only the tests that touch the
-    services: the in-process ones (analysis, ranking, the model) already ran in the first pass."""
+    services: the in-process ones (analysis, ranking, the model) already ran in the first pass, and so
+    did those marked own_services, which use PostgreSQL and Redis in either pass."""
     if os.environ.get("SERVICE_TESTS_ONLY") != "1":
         return
     keep, drop = [], []
     for item in items:
         uses_services = (SERVICE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
                          or item.get_closest_marker("django_db") or item.get_closest_marker("integration"))
-        (keep if uses_services else drop).append(item)
+        (keep if uses_services and not item.get_closest_marker("own_services") else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -17,7 +17,9 @@ from scripts.site_database import row_count, scratch_database
 from . import services
 from .stack import Stack, wait_for
 
-pytestmark = pytest.mark.integration
+# own_services: it runs on PostgreSQL and Redis whatever the run's settings, so .ci/run's second
+# pass (on the services) would only repeat it.
+pytestmark = [pytest.mark.integration, pytest.mark.own_services]
 
 VOTES = 3
 
