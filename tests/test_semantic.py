@@ -241,6 +241,20 @@ def test_a_question_in_other_words_finds_its_document(starter_version):
     assert sorted(semantic_top_documents(vectors, "bitcoin", k=10, allowed=only).docs.tolist()) == [1, 5]
 
 
+def test_the_signal_keeps_the_gaps_between_similarities():
+    from search.semantic.ranking import DocumentRanking
+    from search.semantic.signal import MIN_SIMILARITY, scaled_scores
+
+    # document 3 is far closer than the rest; 1 and 4 nearly tie; 0 is under the floor
+    ranking = DocumentRanking(np.array([3, 1, 4, 0]), np.array([0.80, 0.45, 0.44, MIN_SIMILARITY - 0.01], dtype=np.float32))
+    scores = scaled_scores(ranking, 6)
+    assert scores[3] == 1.0 and scores[0] == 0.0 and scores[2] == scores[5] == 0.0
+    assert scores[1] - scores[4] < 0.05 < scores[3] - scores[1]  # a rank-based score would space them evenly
+    # one close document alone is the closest; nothing close at all scores nothing
+    assert scaled_scores(DocumentRanking(np.array([2]), np.array([0.6], dtype=np.float32)), 3).tolist() == [0, 0, 1]
+    assert not scaled_scores(DocumentRanking(np.array([2, 0]), np.array([0.2, 0.1], dtype=np.float32)), 3).any()
+
+
 # --- without the model package -----------------------------------------------------------------
 
 
