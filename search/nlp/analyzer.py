@@ -5,7 +5,8 @@ spec ids (ERC-20, erc20 and "ERC 20" all become `erc20`; BIP-0032 becomes `bip32
 strings (0x…), $tickers (`$BTC` -> `btc`), numbers with their decimals, thousands separators,
 powers and units (`1.5`, `21,000` -> `21000`, `2^256`, `10gwei`, `0.5%`), and hyphenated
 compounds (`proof-of-stake` is kept as one term *and* as its parts, so "proof of stake" finds
-it too; a two-part one's whole term is the closed-up word, so "re-entrancy" and "reentrancy" meet). Every token is NFKC-normalised and lower-cased; words lose stop words and are stemmed
+it too; a two-part one's whole term is the closed-up word, so "re-entrancy" and "reentrancy"
+meet). Every token is NFKC-normalised and lower-cased; words lose stop words and are stemmed
 with NLTK's Snowball stemmer. Results are memoised per raw token, which makes analysis of a
 large corpus mostly dictionary look-ups.
 
