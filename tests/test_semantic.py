@@ -249,7 +249,7 @@ def test_the_signal_keeps_the_gaps_between_similarities():
     ranking = DocumentRanking(np.array([3, 1, 4, 0]), np.array([0.80, 0.45, 0.44, MIN_SIMILARITY - 0.01], dtype=np.float32))
     scores = scaled_scores(ranking, 6)
     assert scores[3] == 1.0 and scores[0] == 0.0 and scores[2] == scores[5] == 0.0
-    assert scores[1] - scores[4] < 0.05 < scores[3] - scores[1]  # a rank-based score would space them evenly
+    assert scores[1] - scores[4] < 0.05 < scores[3] - scores[1]  # by rank alone 3 would lead 1 by 0.02
     # one close document alone is the closest; nothing close at all scores nothing
     assert scaled_scores(DocumentRanking(np.array([2]), np.array([0.6], dtype=np.float32)), 3).tolist() == [0, 0, 1]
     assert not scaled_scores(DocumentRanking(np.array([2, 0]), np.array([0.2, 0.1], dtype=np.float32)), 3).any()
