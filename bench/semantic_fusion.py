@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 
 from bench.measure import KNOWN_ITEM_QUERIES, SHARED, percentile
+from search.semantic.signal import RRF_K  # the site's rank share uses the same K
 
 DEPTH = 100
-RRF_K = 60
 WEIGHTS = (0.5, 1.0)
 SEMANTIC_DEPTHS = (20, DEPTH)  # how many of the semantic ranking's documents take part in the fusion
 
